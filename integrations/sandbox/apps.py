@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class SandboxConfig(AppConfig):
+    name = "integrations.sandbox"
+    label = "sandbox"
+    verbose_name = "Halo sandbox"
