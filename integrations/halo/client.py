@@ -1,0 +1,296 @@
+"""The Halo API client: one customer's Halo, reached through SafeAdapter, with shared tokens.
+
+Every call runs inside a web request or the outbox worker, so waits are short and
+bounded: 429, 5xx and timeouts are retried at most `retries` times with doubling
+pauses, and no new attempt starts after the retry budget. Halo's own clients back
+off 5 s doubling to 60 s; callers that can wait longer pass their own `retries`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import requests
+from django.conf import settings
+
+import mspprocess
+from integrations import netsafe
+from integrations.halo import tokens
+from integrations.halo.credentials import HaloCredentials
+from integrations.halo.errors import (
+    APPLICATIONS,
+    BadCredentials,
+    BadResponse,
+    HaloError,
+    InvalidRequest,
+    MissingPermission,
+    NotFound,
+    RateLimited,
+    Unavailable,
+)
+
+logger = logging.getLogger("integrations.halo")
+
+USER_AGENT = f"MSPProcess/{mspprocess.__version__}"
+# Defaults; settings HALO_RETRIES, HALO_BACKOFF_SECONDS and HALO_RETRY_BUDGET_SECONDS
+# override them (tests set the pause to 0).
+RETRIES = 2
+BACKOFF_SECONDS = 1.0
+BACKOFF_CAP = 60.0
+RETRY_BUDGET_SECONDS = 20.0
+
+# Which permission a 403 on a path means (the application's Permissions tab).
+_PERMISSIONS = (
+    ("POST", "/Actions", "edit:tickets"),
+    ("GET", "/Actions", "read:tickets"),
+    ("GET", "/Tickets", "read:tickets"),
+    ("GET", "/TicketType", "read:tickets"),
+    ("GET", "/Users", "read:customers"),
+)
+
+
+class _Unauthorized(Exception):
+    """Halo refused the access token (401): renew it once, then give up."""
+
+
+class HaloClient:
+    def __init__(
+        self,
+        creds: HaloCredentials,
+        *,
+        retries: int | None = None,
+        retry_unauthorized: bool = True,
+    ) -> None:
+        self.creds = creds
+        self.retries = _setting("HALO_RETRIES", RETRIES) if retries is None else retries
+        self.retry_unauthorized = retry_unauthorized
+        self._http = netsafe.safe_session()
+        self._http.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+        self._oauth = tokens.oauth_session(creds, USER_AGENT)
+
+    def close(self) -> None:
+        self._http.close()
+        self._oauth.close()
+
+    def __enter__(self) -> HaloClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- resources ---------------------------------------------------------------
+
+    def me(self) -> dict[str, Any]:
+        """The agent the API application logs in as."""
+        return _record(self.get("/Agent/me"))
+
+    def agent(self, agent_id: int) -> dict[str, Any]:
+        return _record(self.get(f"/Agent/{_id(agent_id)}"), _id(agent_id))
+
+    def ticket(self, ticket_id: int) -> dict[str, Any]:
+        return _record(self.get(f"/Tickets/{_id(ticket_id)}"), _id(ticket_id))
+
+    def user(self, user_id: int) -> dict[str, Any]:
+        return _record(self.get(f"/Users/{_id(user_id)}"), _id(user_id))
+
+    def users(self, count: int = 1) -> list[dict[str, Any]]:
+        return _listing(self.get("/Users", params={"count": count}), "users")
+
+    def ticket_types(self) -> list[dict[str, Any]]:
+        return _listing(self.get("/TicketType"), None)
+
+    def add_private_note(self, ticket_id: int, note: str, outcome: str) -> dict[str, Any]:
+        """Add a note agents see and the end user does not; returns the new action."""
+        item = {
+            "ticket_id": _id(ticket_id),
+            "outcome": outcome,
+            "note": note,
+            "hiddenfromuser": True,
+            "sendemail": False,
+            "timetaken": 0,
+        }
+        reply = self.post("/Actions", [item])  # Halo creates from an array
+        if isinstance(reply, list) and len(reply) == 1:
+            reply = reply[0]  # one item in, one object out; tolerate a list of one
+        return _record(reply)
+
+    def actions(self, ticket_id: int, count: int = 20) -> list[dict[str, Any]]:
+        reply = self.get("/Actions", params={"ticket_id": _id(ticket_id), "count": count})
+        return _listing(reply, "actions")
+
+    # -- plumbing ----------------------------------------------------------------
+
+    def token(self, *, fresh: bool = False) -> tokens.Token:
+        """A usable access token; `fresh` asks Halo for a new one whatever is cached."""
+        if fresh:
+            # The connection test must prove the credentials, not a cached token.
+            # It is a rare, manual action, so it does not queue behind the lock.
+            token = tokens.fetch(self.creds, self._oauth)
+            tokens.store(self.creds, token)
+            return token
+        return tokens.get(self.creds, lambda: tokens.fetch(self.creds, self._oauth))
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        return self._call("GET", path, params=params)
+
+    def post(self, path: str, body: Any) -> Any:
+        return self._call("POST", path, body=body)
+
+    def _call(self, method: str, path: str, *, params: Any = None, body: Any = None) -> Any:
+        # A POST creates something in Halo: repeat it only when Halo certainly did
+        # not act on it (429, a refused token, or a failure before it was sent).
+        idempotent = method == "GET"
+        started = time.monotonic()
+        attempt = 0
+        renewed = False
+        while True:
+            try:
+                token = self.token()
+            except HaloError as e:
+                attempt = self._pause_or_raise(e, attempt, started)
+                continue
+            try:
+                return self._send(token, method, path, params, body)
+            except _Unauthorized:
+                tokens.forget(self.creds, token)
+                if renewed or not self.retry_unauthorized:
+                    raise _token_refused() from None
+                renewed = True
+            except HaloError as e:
+                if not idempotent and not isinstance(e, RateLimited):
+                    raise
+                attempt = self._pause_or_raise(e, attempt, started)
+
+    def _pause_or_raise(self, error: HaloError, attempt: int, started: float) -> int:
+        base = float(_setting("HALO_BACKOFF_SECONDS", BACKOFF_SECONDS))
+        budget = float(_setting("HALO_RETRY_BUDGET_SECONDS", RETRY_BUDGET_SECONDS))
+        delay = min(BACKOFF_CAP, base * 2**attempt)
+        elapsed = time.monotonic() - started
+        if not error.retryable or attempt >= self.retries or elapsed + delay > budget:
+            raise error
+        time.sleep(delay)
+        return attempt + 1
+
+    def _send(self, token: tokens.Token, method: str, path: str, params: Any, body: Any) -> Any:
+        started = time.monotonic()
+        try:
+            response = self._http.request(
+                method,
+                self.creds.api_url + path,
+                params=params,
+                json=body,
+                headers={"Authorization": f"Bearer {token.access_token}"},
+            )
+        except HaloError as e:  # refused by SafeAdapter: address, redirect, size
+            tokens.log_call(self.creds, method, path, e.status or e.kind, started)
+            raise
+        except requests.RequestException as e:
+            tokens.log_call(self.creds, method, path, type(e).__name__, started)
+            raise Unavailable(retryable=not isinstance(e, requests.exceptions.SSLError)) from e
+        tokens.log_call(self.creds, method, path, response.status_code, started)
+        if response.status_code == 401:
+            raise _Unauthorized
+        if response.status_code >= 400:
+            raise api_error(method, path, response.status_code, _json(response))
+        try:
+            return response.json()
+        except ValueError:
+            raise BadResponse(
+                "Halo's answer was not valid JSON.", status=response.status_code
+            ) from None
+
+
+def api_error(method: str, path: str, status: int, body: Any) -> HaloError:
+    """The error for a Halo API reply with an error status (other than 401)."""
+
+    if status == 403:
+        permission = next(
+            (p for m, prefix, p in _PERMISSIONS if m == method and _under(path, prefix)), None
+        )
+        if permission:
+            return MissingPermission(permission=permission, status=status)
+        return MissingPermission(
+            f"Halo refused access to {path}.",
+            hint=f"In Halo, open {APPLICATIONS} > (your application) and check that its "
+            "Agent to log in as is an active agent whose role can see agents and tickets.",
+            status=status,
+        )
+    if status == 404:
+        return NotFound(f"Halo has no record at {path}.", status=status)
+    if status == 429:
+        return RateLimited(status=status)
+    if status >= 500:
+        return Unavailable(f"Halo answered with a server error (HTTP {status}).", status=status)
+    detail = _halo_message(body)
+    return InvalidRequest(
+        f"Halo refused the request (HTTP {status}){f': {detail}' if detail else ''}.",
+        status=status,
+    )
+
+
+def _token_refused() -> BadCredentials:
+    return BadCredentials(
+        "Halo refused our access token (HTTP 401), even a newly issued one.",
+        hint=f"In Halo, open {APPLICATIONS}, check that the application is active and that "
+        "its Agent to log in as is an enabled agent.",
+        status=401,
+    )
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
+
+
+def _halo_message(body: Any) -> str:
+    # Halo's error bodies: {"ClassName", "Message"}, {"Message"}, {"error"}, or 400s
+    # keyed by field ({"[0].ticket_id": "…"}).
+    if not isinstance(body, dict):
+        return ""
+    for key in ("Message", "message", "error_description", "error"):
+        if isinstance(body.get(key), str):
+            return body[key][:300]
+    fields = [f"{k}: {v}" for k, v in body.items() if isinstance(v, str) and k != "ClassName"]
+    return "; ".join(fields)[:300]
+
+
+def _record(reply: Any, expected_id: int | None = None) -> dict[str, Any]:
+    """A bare object with an integer id (and the id we asked for, if we asked)."""
+    ident = reply.get("id") if isinstance(reply, dict) else None
+    if not isinstance(ident, int) or isinstance(ident, bool):
+        raise BadResponse("Halo's answer was not the record we asked for.")
+    if expected_id is not None and ident != expected_id:
+        raise BadResponse(f"Halo answered with record {ident} when we asked for {expected_id}.")
+    return reply
+
+
+def _listing(reply: Any, key: str | None) -> list[dict[str, Any]]:
+    """A bare array, or Halo's {"record_count", key: [...]} wrapper, of objects."""
+    items = reply.get(key) if isinstance(reply, dict) and key else reply
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise BadResponse("Halo's answer was not the list we asked for.")
+    return items
+
+
+def _id(value: int | str) -> int:
+    # Ticket ids arrive from the tab's URL: untrusted. Only a positive integer may
+    # become part of a Halo path.
+    if isinstance(value, bool):
+        raise ValueError("an id must be a positive integer")
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if not isinstance(value, int) or value <= 0:
+        raise ValueError("an id must be a positive integer")
+    return value
+
+
+def _json(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _setting(name: str, default: Any) -> Any:
+    return getattr(settings, name, default)

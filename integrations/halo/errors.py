@@ -1,0 +1,121 @@
+"""What can go wrong when we talk to a customer's Halo, in words the customer can act on.
+
+Every error carries a `message` (what happened) and a `hint` (what to do about it,
+using Halo's own menu names). Neither ever holds a secret, a token or a header:
+they are shown on the integration page and written to logs as they are.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+APPLICATIONS = "Configuration > Integrations > Halo API > View Applications"
+RESOURCE_SERVER_HINT = (
+    "Check the Resource Server: copy it from Halo under Configuration > Integrations > "
+    "Halo API, for example https://yourcompany.halopsa.com/api."
+)
+
+
+def permission_fix(permission: str) -> str:
+    """The exact change to make in Halo when the application lacks `permission`."""
+
+    return (
+        f"In Halo, open {APPLICATIONS} > (your application) > Permissions, tick "
+        f"{permission}, and save. The application's Agent to log in as needs access to "
+        "the same data."
+    )
+
+
+class HaloError(Exception):
+    default_message = "Halo did not answer as expected."
+    default_hint = ""
+    # Whether trying the same request again shortly may succeed.
+    retryable = False
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        hint: str | None = None,
+        status: int | None = None,
+        retryable: bool | None = None,
+    ) -> None:
+        self.message = message or self.default_message
+        self.hint = self.default_hint if hint is None else hint
+        self.status = status  # Halo's HTTP status, when there was one
+        if retryable is not None:
+            self.retryable = retryable
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.hint}".strip()
+
+    @property
+    def kind(self) -> str:
+        return type(self).__name__
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "message": self.message, "hint": self.hint}
+
+
+class BadCredentials(HaloError):
+    default_message = "Halo rejected the Client ID or Client Secret."
+    default_hint = (
+        f"In Halo, open {APPLICATIONS}, check the application's Client ID, and generate a "
+        "new secret if unsure."
+    )
+
+
+class MissingPermission(HaloError):
+    default_message = "Halo refused access: the API application lacks a permission."
+    default_hint = (
+        f"In Halo, open {APPLICATIONS} > (your application) > Permissions and tick "
+        "read:tickets, edit:tickets and read:customers."
+    )
+
+    def __init__(self, message: str = "", *, permission: str | None = None, **kwargs: Any):
+        self.permission = permission
+        if permission:
+            message = message or f"Halo refused access: the API application lacks {permission}."
+            kwargs.setdefault("hint", permission_fix(permission))
+        super().__init__(message, **kwargs)
+
+
+class NotFound(HaloError):
+    default_message = "Halo has no record with that ID."
+
+
+class RateLimited(HaloError):
+    default_message = "Halo is limiting how many requests we may make (its rate limit)."
+    default_hint = "Wait a minute and try again."
+    retryable = True
+
+
+class Unavailable(HaloError):
+    default_message = "Halo did not answer in time or is unavailable."
+    default_hint = (
+        "Try again in a few minutes. If it keeps happening, check that the Resource "
+        "Server is right and that your Halo is up."
+    )
+    retryable = True
+
+
+class BadResponse(HaloError):
+    default_message = "Halo's answer was not in the form we expected."
+    default_hint = RESOURCE_SERVER_HINT
+
+
+class InvalidRequest(HaloError):
+    """Halo refused the request itself (HTTP 400, 405, 409, …)."""
+
+    default_message = "Halo refused the request."
+
+
+class AddressRefused(HaloError):
+    """We will not send anything to this address (see integrations.netsafe)."""
+
+    default_message = "That address points to a private network, so we will not connect to it."
+    default_hint = (
+        "Use the public https:// address of your Halo instance, for example "
+        "https://yourcompany.halopsa.com."
+    )

@@ -1,0 +1,269 @@
+"""Halo access tokens: the client-credentials grant, shared between processes.
+
+Tokens live in the Django cache under the connection id and credentials version,
+so new credentials never use an old token. Renewal starts a minute before expiry.
+At most one process asks Halo for a token at a time per connection (a cache lock
+taken with `cache.add`); the others wait a few seconds for the token to appear.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from django.core.cache import cache
+from oauthlib.oauth2 import BackendApplicationClient, InsecureTransportError, OAuth2Error
+from requests_oauthlib import OAuth2Session
+
+from integrations import netsafe
+from integrations.halo.credentials import HaloCredentials
+from integrations.halo.errors import (
+    APPLICATIONS,
+    AddressRefused,
+    BadCredentials,
+    BadResponse,
+    HaloError,
+    MissingPermission,
+    NotFound,
+    RateLimited,
+    Unavailable,
+)
+
+logger = logging.getLogger("integrations.halo")
+
+RENEW_BEFORE = 60  # seconds before expiry that a token counts as used up
+DEFAULT_EXPIRES_IN = 3600  # Halo's usual lifetime, for replies without expires_in
+LOCK_TIMEOUT = 30  # longer than a token request can take (5 s connect + 15 s read)
+POLL_INTERVAL = 0.05
+
+
+class _DropDebug(logging.Filter):
+    """requests-oauthlib logs the request body (with the client secret) and the
+    token it got at DEBUG level; nothing of that may reach a log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+logging.getLogger("requests_oauthlib.oauth2_session").addFilter(_DropDebug())
+
+
+@dataclass(frozen=True)
+class Token:
+    access_token: str = field(repr=False)
+    expires_at: float  # epoch seconds
+    scope: str = ""  # as granted in Halo's reply; "" when the reply had none
+
+    def usable(self) -> bool:
+        return now() < self.expires_at - RENEW_BEFORE
+
+
+def now() -> float:
+    return time.time()
+
+
+def wait_seconds() -> float:
+    return float(getattr(settings, "HALO_TOKEN_WAIT_SECONDS", 5.0))
+
+
+def token_key(creds: HaloCredentials) -> str:
+    return f"halo:token:{creds.connection_id}:{creds.version}"
+
+
+def lock_key(creds: HaloCredentials) -> str:
+    return f"halo:token-lock:{creds.connection_id}"
+
+
+def cached(creds: HaloCredentials) -> Token | None:
+    value = cache.get(token_key(creds))
+    if not isinstance(value, dict):
+        return None
+    token = Token(value["access_token"], value["expires_at"], value.get("scope", ""))
+    return token if token.usable() else None
+
+
+def store(creds: HaloCredentials, token: Token) -> None:
+    ttl = int(token.expires_at - RENEW_BEFORE - now())
+    if ttl > 0:
+        value = {"access_token": token.access_token, "expires_at": token.expires_at}
+        cache.set(token_key(creds), value | {"scope": token.scope}, ttl)
+
+
+def forget(creds: HaloCredentials, token: Token) -> None:
+    """Drop `token` from the cache, unless another process already replaced it."""
+
+    current = cache.get(token_key(creds))
+    if isinstance(current, dict) and current.get("access_token") == token.access_token:
+        cache.delete(token_key(creds))
+
+
+def get(creds: HaloCredentials, fetch_new: Callable[[], Token]) -> Token:
+    """A usable token: the cached one, or one fetched by us or by another process."""
+
+    token = cached(creds)
+    if token is not None:
+        return token
+    deadline = time.monotonic() + wait_seconds()
+    while True:
+        owner = secrets.token_hex(8)
+        if cache.add(lock_key(creds), owner, LOCK_TIMEOUT):
+            try:
+                # Someone may have stored a token between our read and the lock.
+                token = cached(creds) or fetch_new()
+                store(creds, token)
+                return token
+            finally:
+                # Cache backends have no compare-and-delete; the lock outlives any
+                # token request (LOCK_TIMEOUT), so it is still ours in practice.
+                if cache.get(lock_key(creds)) == owner:
+                    cache.delete(lock_key(creds))
+        if time.monotonic() >= deadline:
+            raise Unavailable(
+                "Halo is slow to issue an access token.",
+                hint="Try again in a minute.",
+                retryable=False,
+            )
+        time.sleep(POLL_INTERVAL)
+        token = cached(creds)
+        if token is not None:
+            return token
+
+
+def oauth_session(creds: HaloCredentials, user_agent: str) -> OAuth2Session:
+    session = OAuth2Session(client=BackendApplicationClient(client_id=creds.client_id))
+    session.headers["User-Agent"] = user_agent
+    session.register_compliance_hook("access_token_response", _check_reply(creds))
+    return netsafe.safe_session(session)
+
+
+def fetch(creds: HaloCredentials, session: OAuth2Session) -> Token:
+    """Ask Halo's authorisation server for a new token (client credentials grant)."""
+
+    _permit_http_in_development(creds.token_url)
+    path = urlsplit(creds.token_url).path
+    started = time.monotonic()
+    try:
+        reply = session.fetch_token(
+            creds.token_url,
+            client_secret=creds.client_secret,
+            include_client_id=True,  # Halo wants the credentials in the form
+            scope=creds.scopes,
+        )
+        token = Token(reply["access_token"], now() + _lifetime(reply), _scope(reply))
+    except HaloError as e:
+        log_call(creds, "POST", path, e.status or e.kind, started)
+        raise
+    except InsecureTransportError as e:
+        log_call(creds, "POST", path, "AddressRefused", started)
+        raise AddressRefused("Halo must be reached over https://.") from e
+    except requests.RequestException as e:
+        log_call(creds, "POST", path, type(e).__name__, started)
+        raise Unavailable(retryable=not isinstance(e, requests.exceptions.SSLError)) from e
+    except (OAuth2Error, ValueError, TypeError, KeyError, AttributeError) as e:
+        log_call(creds, "POST", path, "BadResponse", started)
+        raise BadResponse("Halo's sign-in answer was not in the form we expected.") from e
+    log_call(creds, "POST", path, 200, started)
+    return token
+
+
+def log_call(
+    creds: HaloCredentials, method: str, path: str, outcome: int | str, started: float
+) -> None:
+    """The one log line per Halo call: never a query string, header or body."""
+
+    ms = (time.monotonic() - started) * 1000
+    level = logging.INFO if isinstance(outcome, int) and outcome < 400 else logging.WARNING
+    args = (creds.connection_id, method, path, outcome, ms)
+    logger.log(level, "halo conn=%s %s %s %s %.0fms", *args)
+
+
+def _lifetime(reply: dict[str, Any]) -> float:
+    expires_in = float(reply.get("expires_in") or DEFAULT_EXPIRES_IN)
+    if expires_in <= 0:
+        raise ValueError("expires_in must be positive")
+    return expires_in
+
+
+def _scope(reply: dict[str, Any]) -> str:
+    # oauthlib turns "scope" into a list; keep it as Halo's space-separated string.
+    scope = reply.get("scope") or ""
+    return " ".join(scope) if isinstance(scope, list | tuple) else str(scope)
+
+
+def _permit_http_in_development(url: str) -> None:
+    # oauthlib refuses http:// unless this variable is set; it has no other switch.
+    # SafeAdapter refuses http:// by itself whenever private addresses are not
+    # allowed, so the variable only matters where they are (sandbox, development).
+    if url.startswith("http://") and netsafe.allow_private():
+        os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+
+
+def _check_reply(creds: HaloCredentials) -> Callable[[requests.Response], requests.Response]:
+    """A compliance hook: map Halo's error replies before oauthlib parses them."""
+
+    def hook(response: requests.Response) -> requests.Response:
+        body = _json(response)
+        if response.status_code == 200:
+            if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
+                raise BadResponse(
+                    "The Authorisation Server did not answer like Halo's sign-in does.",
+                    hint="Leave the Authorisation Server empty unless Halo shows one under "
+                    "Configuration > Integrations > Halo API.",
+                    status=200,
+                )
+            return response
+        raise token_error(creds, response.status_code, body)
+
+    return hook
+
+
+def token_error(creds: HaloCredentials, status: int, body: Any) -> HaloError:
+    error = body.get("error") if isinstance(body, dict) else None
+    if error == "unauthorized_client":
+        return BadCredentials(
+            "Halo does not let this application sign in with a Client ID and Secret.",
+            hint=f"In Halo, open {APPLICATIONS} > (your application) and set Authentication "
+            "Method to Client ID and Secret (Services).",
+            status=status,
+        )
+    if error == "invalid_scope":
+        return MissingPermission(
+            f"Halo refused the permissions we ask for ({creds.scopes}).", status=status
+        )
+    if error == "invalid_client" or status == 401:
+        return BadCredentials(status=status)
+    if status in (404, 405):
+        return NotFound(
+            f"There is no Halo sign-in (token) endpoint at {creds.auth_server}.",
+            hint="Leave the Authorisation Server empty unless Halo shows one under "
+            "Configuration > Integrations > Halo API.",
+            status=status,
+        )
+    if status == 429:
+        return RateLimited(status=status)
+    if status >= 500:
+        hint = None
+        if creds.halo_tenant:
+            hint = "Check the Tenant you entered: Halo answers a wrong tenant this way."
+        return Unavailable(
+            f"Halo's sign-in failed with a server error (HTTP {status}).", hint=hint, status=status
+        )
+    return BadResponse(
+        f"Halo's sign-in refused the request (HTTP {status}{f', {error}' if error else ''}).",
+        status=status,
+    )
+
+
+def _json(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import responses
+
+from integrations.halo.credentials import HaloCredentials
+from tests.integrations.halo.helpers import FakeDNS, install_dns, make_creds
+
+
+@pytest.fixture(autouse=True)
+def _production_like(settings) -> None:
+    # Halo is a customer's public host here: no private addresses, no real pauses.
+    settings.HALO_ALLOW_PRIVATE_ADDRESSES = False
+    settings.HALO_BACKOFF_SECONDS = 0
+    settings.HALO_TOKEN_WAIT_SECONDS = 0.5
+
+
+@pytest.fixture
+def dns(monkeypatch: pytest.MonkeyPatch) -> FakeDNS:
+    return install_dns(monkeypatch)
+
+
+@pytest.fixture
+def rsps(dns: FakeDNS) -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def creds() -> HaloCredentials:
+    return make_creds()
