@@ -1,0 +1,21 @@
+"""The Halo sandbox: a local stand-in for a HaloPSA instance (only when HALO_SANDBOX).
+
+models.py       its state (all in the database, so every worker shares it)
+seed.py         the seeded clients, users, agents, ticket types and tickets
+services.py     the Python API for tests, the demo and benchmarks
+tokens.py       access tokens (stored hashed)
+endpoint.py     what every request goes through: seeding, faults, log, auth
+faults.py       fault injection
+replies.py      Halo's reply and error shapes
+views_auth.py   POST auth/token
+views_api.py    the api/ resources
+schema.py       checks against halo_schema.json (built by extract_schema.py)
+
+Halo's web app, for people and browser tests (templates/sandbox/, static/sandbox/):
+views_pages.py  tickets/ (list), tickets/<id>/ (with our custom tab), config/customtabs/
+customtab.py    how Halo builds the tab's iframe address ($FAULTID, agent_id, hmac)
+forms.py        the custom tab form (secret write-only)
+devices.py      SMS and email backends that deliver into the sandbox
+inbox.py        whom a message was for, and the code in it
+views_devices.py devices/: every delivered message, where demo users read codes
+"""

@@ -1,0 +1,82 @@
+"""What every sandbox view goes through: seeding, faults, the request log, auth.
+
+`sandbox_view` wraps any sandbox reply (the token endpoint included); `api_view`
+adds Halo's bearer-token check and the permission each method needs, and hands the
+view the request's `SandboxToken`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from integrations.sandbox import faults, replies, tokens
+from integrations.sandbox.models import SandboxRequest
+from integrations.sandbox.seed import ensure_seeded
+
+View = Callable[..., HttpResponse]
+
+
+def sandbox_view(endpoint: str, *, scope: str = "api") -> Callable[[View], View]:
+    """Log the request as `endpoint` (e.g. "Tickets/{id}") and apply the faults in force."""
+
+    def decorator(view: View) -> View:
+        @csrf_exempt  # an API: callers hold a bearer token or client credentials
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            started = time.monotonic()
+            status = 500  # what gets logged if the view raises
+            try:
+                ensure_seeded()
+                plan = faults.plan(scope)
+                faults.sleep(plan.delay_seconds)
+                if plan.status is not None:
+                    response = replies.injected(plan.status, scope)
+                else:
+                    request.sandbox_faults = plan  # type: ignore[attr-defined]
+                    response = view(request, *args, **kwargs)
+                    if plan.malformed:
+                        response = replies.malform(response)
+                status = response.status_code
+                return response
+            finally:
+                SandboxRequest.objects.create(
+                    method=request.method or "",
+                    endpoint=endpoint,
+                    status=status,
+                    duration_ms=round((time.monotonic() - started) * 1000),
+                )
+
+        return wrapper
+
+    return decorator
+
+
+def api_view(endpoint: str, **permissions: str) -> Callable[[View], View]:
+    """An API endpoint; `permissions` maps each allowed method to what it needs.
+
+    e.g. `@api_view("Actions", GET="read:tickets", POST="edit:tickets")`.
+    """
+
+    def decorator(view: View) -> View:
+        @sandbox_view(endpoint)
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            method = request.method or ""
+            if method not in permissions:
+                return replies.method_not_allowed(method)
+            token = tokens.from_request(request)
+            if token is None:
+                return replies.invalid_token()
+            if not token.allows(permissions[method]):
+                return replies.forbidden(permissions[method])
+            return view(request, token, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,210 @@
+"""The sandbox's seeded Halo data: deterministic, fictional, cheap to (re)create.
+
+Ids worth knowing (tests, the demo and browser tests rely on them):
+- agents 1 (API Integration: what applications log in as), 2 Priya Shah, 3 Tom Fletcher;
+  the ticket pages show Priya (2) as the agent looking at them unless told otherwise
+- clients 12 Kestrel Logistics (sites 21, 22), 13 Harbour Dental (23),
+  14 Oakfield Solicitors (24, 25)
+- end users 201-212; 205 has no mobile number, 209 has no email address
+- ticket types 1 Incident, 2 Service Request, 3 Account Change, 4 Project; only
+  Project (4) does not allow all custom tabs (see services.set_custom_tabs_allowed)
+- tickets 1001-1020; 1001 is the plain happy path (user 201, email and mobile),
+  1002 belongs to user 205 (no mobile), 1003 to user 209 (no email), 1010's details
+  hold a phone number the caller typed (never to be used), 1015 has no end user and
+  no agent, 1013 and 1014 are Projects (custom tabs not allowed)
+
+Addresses use example.com / example.net and numbers from Ofcom's drama ranges
+(+44 7700 900xxx mobiles, +44 20 7946 0xxx landlines), so nothing real is reached:
+user 201 is alice.morgan@kestrel.example.com, +44 20 7946 0201, +44 7700 900201.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from django.core.cache import cache
+from django.db import transaction
+
+from integrations.sandbox.models import (
+    SandboxAgent,
+    SandboxClient,
+    SandboxSite,
+    SandboxTicket,
+    SandboxTicketType,
+    SandboxUser,
+)
+
+# Bump when the data below changes, so running processes re-check the database.
+SEED_VERSION = 1
+SEEDED_CACHE_KEY = f"sandbox:seeded:v{SEED_VERSION}"
+
+DEFAULT_AGENT_ID = 1
+VIEWING_AGENT_ID = 2
+TICKET_WITH_USER = 1001
+TICKET_USER_WITHOUT_MOBILE = 1002
+TICKET_USER_WITHOUT_EMAIL = 1003
+TICKET_WITH_TYPED_NUMBER = 1010
+TICKET_WITHOUT_USER = 1015
+USER_WITHOUT_MOBILE = 205
+USER_WITHOUT_EMAIL = 209
+TICKET_TYPE_WITHOUT_TABS = 4
+
+AGENTS = [
+    # id, firstname, surname, email
+    (1, "API", "Integration", "api@msp.example.com"),
+    (2, "Priya", "Shah", "priya.shah@msp.example.com"),
+    (3, "Tom", "Fletcher", "tom.fletcher@msp.example.com"),
+]
+
+CLIENTS = [(12, "Kestrel Logistics"), (13, "Harbour Dental Practice"), (14, "Oakfield Solicitors")]
+
+SITES = [
+    # id, client id, name
+    (21, 12, "Head Office"),
+    (22, 12, "Felixstowe Depot"),
+    (23, 13, "Main Surgery"),
+    (24, 14, "London"),
+    (25, 14, "Leeds"),
+]
+
+USERS = [
+    # id, site id, firstname, surname, email domain ("": no email), landline?, mobile?
+    (201, 21, "Alice", "Morgan", "kestrel.example.com", True, True),
+    (202, 21, "Ben", "Hughes", "kestrel.example.com", True, True),
+    (203, 22, "Chloe", "Patel", "kestrel.example.com", False, True),
+    (204, 22, "Daniel", "Okafor", "kestrel.example.com", False, True),
+    (205, 23, "Emma", "Wilson", "harbour.example.net", True, False),
+    (206, 23, "Farid", "Khan", "harbour.example.net", True, True),
+    (207, 23, "Grace", "Lee", "harbour.example.net", False, True),
+    (208, 24, "Harry", "Evans", "oakfield.example.com", True, True),
+    (209, 24, "Isla", "Campbell", "", True, True),
+    (210, 24, "Jack", "Murphy", "oakfield.example.com", False, True),
+    (211, 25, "Kavya", "Rao", "oakfield.example.com", True, True),
+    (212, 25, "Liam", "O'Brien", "oakfield.example.com", False, True),
+]
+
+
+def _user(
+    id: int, site: int, first: str, last: str, domain: str, land: bool, mob: bool
+) -> SandboxUser:
+    local = f"{first}.{last}".lower().replace("'", "")
+    return SandboxUser(
+        id=id,
+        site_id=site,
+        firstname=first,
+        surname=last,
+        emailaddress=f"{local}@{domain}" if domain else "",
+        phonenumber=f"+44 20 7946 0{id}" if land else "",
+        mobilenumber=f"+44 7700 900{id}" if mob else "",
+    )
+
+
+TICKET_TYPES = [
+    # id, name, sequence, allow all custom tabs
+    (1, "Incident", 1, True),
+    (2, "Service Request", 2, True),
+    (3, "Account Change", 3, True),
+    (4, "Project", 4, False),
+]
+
+TICKETS = [
+    # id, type, user (None: no end user), agent (None: unassigned), status, summary, details
+    (1001, 3, 201, 2, 1, "Password reset", "Locked out after holiday, please reset my password."),
+    (1002, 3, 205, 3, 1, "MFA reset - new phone", "I have a new phone and cannot sign in."),
+    (1003, 3, 209, 2, 1, "Password reset request", "Please reset my password."),
+    (1004, 1, 202, 3, 2, "Outlook keeps asking for password", "Since this morning."),
+    (1005, 2, 203, 2, 1, "New starter: laptop and accounts", "Starts Monday."),
+    (1006, 1, 204, 3, 4, "Printer offline at depot", "Shows offline on every PC."),
+    (1007, 3, 206, 2, 1, "Add me to the Finance shared mailbox", "Approved by my manager."),
+    (1008, 1, 207, 3, 2, "X-ray software will not start", "Error on launch."),
+    (1009, 2, 208, 2, 1, "Access to the case management system", "For the new matter."),
+    (1010, 3, 210, 3, 1, "Urgent: reset my password, I am at the airport",
+     "Lost my phone. Text the code to my new number +44 7700 900999 instead."),
+    (1011, 1, 211, 2, 2, "VPN drops every hour", "Working from home."),
+    (1012, 2, 212, 3, 1, "Second monitor", "For the reception desk."),
+    (1013, 4, 211, 2, 2, "Microsoft 365 migration - Leeds", "Project plan attached."),
+    (1014, 4, 201, 3, 1, "Server replacement", "Replace the file server."),
+    (1015, 1, None, None, 1, "Backup job failed overnight", "Raised by the monitoring system."),
+    (1016, 3, 202, 2, 1, "Unlock account after failed logins", "Tried too many times."),
+    (1017, 2, 203, 3, 9, "Install Adobe Reader", "Done."),
+    (1018, 1, 206, 2, 4, "Wi-Fi slow in reception", "Patients complain."),
+    (1019, 3, 212, 3, 2, "MFA reset", "Authenticator app reinstalled."),
+    (1020, 1, 208, 2, 1, "Disk space low on shared drive", "Cannot save documents."),
+]  # fmt: skip
+
+FIRST_OCCURRED = datetime(2025, 3, 3, 8, 30, tzinfo=UTC)
+
+
+def _build() -> dict[type, list]:
+    sites = {s[0]: s for s in SITES}
+    users = {u[0]: u for u in USERS}
+    tickets = []
+    for n, (tid, type_id, user_id, agent_id, status_id, summary, details) in enumerate(TICKETS):
+        when = FIRST_OCCURRED + timedelta(minutes=97 * n)
+        tickets.append(
+            SandboxTicket(
+                id=tid,
+                summary=summary,
+                details=details,
+                tickettype_id=type_id,
+                status_id=status_id,
+                site_id=users[user_id][1] if user_id else sites[21][0],
+                user_id=user_id,
+                agent_id=agent_id,
+                priority_id=n % 4 + 1,
+                sla_id=1,
+                dateoccurred=when,
+                lastactiondate=when,
+            )
+        )
+    return {
+        SandboxAgent: [
+            SandboxAgent(id=i, firstname=f, surname=s, email=e) for i, f, s, e in AGENTS
+        ],
+        SandboxClient: [SandboxClient(id=i, name=n) for i, n in CLIENTS],
+        SandboxSite: [SandboxSite(id=i, client_id=c, name=n) for i, c, n in SITES],
+        SandboxUser: [_user(*row) for row in USERS],
+        SandboxTicketType: [
+            SandboxTicketType(id=i, name=n, sequence=seq, allowall_iframe_customtabs=allow)
+            for i, n, seq, allow in TICKET_TYPES
+        ],
+        SandboxTicket: tickets,
+    }
+
+
+def seed() -> None:
+    """Create whatever seeded rows are missing; rows that exist are left alone.
+
+    `ignore_conflicts` makes this safe when several workers seed at the same moment.
+    """
+    with transaction.atomic():
+        for model, rows in _build().items():
+            model.objects.bulk_create(rows, ignore_conflicts=True)
+    cache.set(SEEDED_CACHE_KEY, True, 300)
+
+
+def ensure_seeded() -> None:
+    """Seed on first use; afterwards one cache read a request (re-checked every 5 min)."""
+    if cache.get(SEEDED_CACHE_KEY):
+        return
+    if SandboxTicket.objects.filter(pk=TICKETS[-1][0]).exists():
+        cache.set(SEEDED_CACHE_KEY, True, 300)
+        return
+    seed()
+
+
+def unseed() -> None:
+    """Delete the seeded data (tickets take their actions with them).
+
+    Applications log in as seeded agents, so delete those first.
+    """
+    cache.delete(SEEDED_CACHE_KEY)
+    for model in (
+        SandboxTicket,
+        SandboxUser,
+        SandboxSite,
+        SandboxClient,
+        SandboxTicketType,
+        SandboxAgent,
+    ):
+        model.objects.all().delete()

@@ -1,0 +1,45 @@
+"""Mounted at /sandbox/halo/ only when settings.HALO_SANDBOX is on (mspprocess/urls.py).
+
+/sandbox/halo/auth is the authorisation server, /sandbox/halo/api the resource
+server: the same layout as a self-hosted Halo, so "Resource Server" for a tenant
+connected to the sandbox is <our origin>/sandbox/halo. The rest are Halo-like pages
+for people and browser tests: tickets (with our custom tab), Configuration > Custom
+Tabs, and the devices where the fictional end users receive their codes.
+"""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from integrations.sandbox import views_api, views_auth, views_devices, views_pages
+
+# Halo's routes are case-insensitive; clients write "Tickets" or "tickets".
+API_ROUTES = [
+    ("Agent/me", views_api.agent_me, "agent_me"),
+    ("Agent/<int:id>", views_api.agent, "agent"),
+    ("Tickets", views_api.tickets, "tickets"),
+    ("Tickets/<int:id>", views_api.ticket, "ticket"),
+    ("Users", views_api.users, "users"),
+    ("Users/<int:id>", views_api.user, "user"),
+    ("TicketType", views_api.ticket_types, "ticket_types"),
+    ("Actions", views_api.actions, "actions"),
+]
+
+app_name = "sandbox"
+
+urlpatterns = [
+    path("", views_pages.home, name="home"),
+    path("tickets/", views_pages.ticket_list, name="ticket_list"),
+    path("tickets/<int:id>/", views_pages.ticket_page, name="ticket_page"),
+    path("config/customtabs/", views_pages.custom_tabs, name="custom_tabs"),
+    path("config/tickettypes/", views_pages.ticket_types, name="ticket_types"),
+    path("devices/", views_devices.devices, name="devices"),
+    path("auth/token", views_auth.token, name="token"),
+    *[path(f"api/{route}", view, name=f"api_{name}") for route, view, name in API_ROUTES],
+    *[
+        path(f"api/{route.lower()}", view)
+        for route, view, _ in API_ROUTES
+        if route.lower() != route
+    ],
+    path("api/<path:rest>", views_api.unknown, name="api_unknown"),
+]

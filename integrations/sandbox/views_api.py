@@ -1,0 +1,238 @@
+"""The sandbox's Halo API: the resources MSP Process reads and the notes it writes.
+
+Reply shapes follow /work/shared/halo/README.md; every field comes from Halo's own
+schemas (tests/integrations/sandbox/test_schema.py keeps it that way).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from integrations.sandbox import replies
+from integrations.sandbox.endpoint import api_view, sandbox_view
+from integrations.sandbox.models import (
+    SandboxAction,
+    SandboxAgent,
+    SandboxTicket,
+    SandboxTicketType,
+    SandboxToken,
+    SandboxUser,
+)
+
+MAX_PAGE_SIZE = 100
+DEFAULT_COUNT = 50
+
+TICKET_RELATED = ("tickettype", "site__client", "user", "agent")
+
+
+class BadParameter(ValueError):
+    pass
+
+
+def _int_param(request: HttpRequest, name: str, default: int | None) -> int | None:
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise BadParameter(name, f"The value '{raw}' is not valid.") from None
+
+
+def _bool_param(request: HttpRequest, name: str) -> bool:
+    return request.GET.get(name, "").strip().lower() in ("true", "1")
+
+
+@api_view("Agent/me", GET="read:tickets")
+def agent_me(request: HttpRequest, token: SandboxToken) -> HttpResponse:
+    return replies.ok(token.application.agent.to_halo())
+
+
+@api_view("Agent/{id}", GET="read:tickets")
+def agent(request: HttpRequest, token: SandboxToken, id: int) -> HttpResponse:
+    found = SandboxAgent.objects.filter(pk=id).first()
+    if found is None:
+        return replies.not_found(f"Agent {id} was not found.")
+    return replies.ok(found.to_halo())
+
+
+@api_view("Tickets/{id}", GET="read:tickets")
+def ticket(request: HttpRequest, token: SandboxToken, id: int) -> HttpResponse:
+    found = SandboxTicket.objects.select_related(*TICKET_RELATED).filter(pk=id).first()
+    if found is None:
+        return replies.not_found(f"Ticket {id} was not found.")
+    return replies.ok(found.to_halo())
+
+
+def _listing(request: HttpRequest, qs: QuerySet, key: str) -> HttpResponse:
+    """A list reply as Halo shapes it: `count` records, or one page with `pageinate`."""
+    try:
+        page_size = _int_param(request, "page_size", DEFAULT_COUNT)
+        page_no = _int_param(request, "page_no", 1)
+        count = _int_param(request, "count", DEFAULT_COUNT)
+    except BadParameter as e:
+        return replies.field_errors({e.args[0]: e.args[1]})
+    total = qs.count()
+    if not _bool_param(request, "pageinate"):
+        limit = min(max(count or DEFAULT_COUNT, 1), MAX_PAGE_SIZE)
+        return replies.ok({"record_count": total, key: [r.to_halo() for r in qs[:limit]]})
+
+    # Halo caps a page at 100 records, whatever was asked for.
+    size = min(max(page_size or DEFAULT_COUNT, 1), MAX_PAGE_SIZE)
+    number = max(page_no or 1, 1)
+    page = qs[(number - 1) * size : number * size]
+    return replies.ok(
+        {
+            "page_no": number,
+            "page_size": size,
+            "record_count": total,
+            key: [r.to_halo() for r in page],
+        }
+    )
+
+
+@api_view("Tickets", GET="read:tickets")
+def tickets(request: HttpRequest, token: SandboxToken) -> HttpResponse:
+    try:
+        type_id = _int_param(request, "requesttype_id", None)
+    except BadParameter as e:
+        return replies.field_errors({e.args[0]: e.args[1]})
+    qs = SandboxTicket.objects.select_related(*TICKET_RELATED)
+    if type_id is not None:
+        qs = qs.filter(tickettype_id=type_id)
+    return _listing(request, qs, "tickets")
+
+
+@api_view("Users", GET="read:customers")
+def users(request: HttpRequest, token: SandboxToken) -> HttpResponse:
+    try:
+        client_id = _int_param(request, "client_id", None)
+        site_id = _int_param(request, "site_id", None)
+    except BadParameter as e:
+        return replies.field_errors({e.args[0]: e.args[1]})
+    qs = SandboxUser.objects.select_related("site__client").order_by("id")
+    if client_id is not None:
+        qs = qs.filter(site__client_id=client_id)
+    if site_id is not None:
+        qs = qs.filter(site_id=site_id)
+    return _listing(request, qs, "users")
+
+
+@api_view("Users/{id}", GET="read:customers")
+def user(request: HttpRequest, token: SandboxToken, id: int) -> HttpResponse:
+    found = SandboxUser.objects.select_related("site__client").filter(pk=id).first()
+    if found is None:
+        return replies.not_found(f"User {id} was not found.")
+    return replies.ok(found.to_halo())
+
+
+@api_view("TicketType", GET="read:tickets")
+def ticket_types(request: HttpRequest, token: SandboxToken) -> HttpResponse:
+    return replies.ok([t.to_halo() for t in SandboxTicketType.objects.all()])
+
+
+@api_view("Actions", GET="read:tickets", POST="edit:tickets")
+def actions(request: HttpRequest, token: SandboxToken) -> HttpResponse:
+    if request.method == "POST":
+        return _post_actions(request, token)
+    try:
+        ticket_id = _int_param(request, "ticket_id", None)
+        count = _int_param(request, "count", None)
+    except BadParameter as e:
+        return replies.field_errors({e.args[0]: e.args[1]})
+    if ticket_id is None:
+        return replies.field_errors({"ticket_id": "The ticket_id field is required."})
+    if not SandboxTicket.objects.filter(pk=ticket_id).exists():
+        return replies.not_found(f"Ticket {ticket_id} was not found.")
+    qs = SandboxAction.objects.filter(ticket_id=ticket_id).select_related("application")
+    newest_first = qs.order_by("-number")
+    if count is not None and count > 0:
+        newest_first = newest_first[:count]
+    return replies.ok({"record_count": qs.count(), "actions": [a.to_halo() for a in newest_first]})
+
+
+def _validate_action(i: int, item: Any, errors: dict[str, str]) -> dict[str, Any]:
+    """Check one posted Action; add Halo-style keyed errors; return clean values."""
+    key = f"[{i}]"
+    if not isinstance(item, dict):
+        errors[key] = "Each item must be an Actions object."
+        return {}
+    clean: dict[str, Any] = {}
+    ticket_id = item.get("ticket_id")
+    if ticket_id is None or ticket_id == "":
+        errors[f"{key}.ticket_id"] = "The ticket_id field is required."
+    elif isinstance(ticket_id, bool) or not str(ticket_id).isdigit():
+        errors[f"{key}.ticket_id"] = f"The value '{ticket_id}' is not valid for ticket_id."
+    else:
+        clean["ticket_id"] = int(ticket_id)
+    outcome = item.get("outcome")
+    if not isinstance(outcome, str) or not outcome.strip():
+        errors[f"{key}.outcome"] = "The outcome field is required."
+    else:
+        clean["outcome"] = outcome
+    note = item.get("note", "")
+    if not isinstance(note, str | None):
+        errors[f"{key}.note"] = "The note field must be a string."
+    clean["note"] = note or ""
+    for name in ("hiddenfromuser", "sendemail"):
+        value = item.get(name, False)
+        if not isinstance(value, bool | None):
+            errors[f"{key}.{name}"] = f"The value '{value}' is not valid for {name}."
+        clean[name] = bool(value)
+    timetaken = item.get("timetaken", 0)
+    if isinstance(timetaken, bool) or not isinstance(timetaken, int | float | None):
+        errors[f"{key}.timetaken"] = f"The value '{timetaken}' is not valid for timetaken."
+    else:
+        clean["timetaken"] = float(timetaken or 0)
+    return clean
+
+
+def _post_actions(request: HttpRequest, token: SandboxToken) -> HttpResponse:
+    try:
+        body = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        return replies.field_errors({"$": "The request body is not valid JSON."})
+    # Halo creates with POST of an array; a bare object is a client bug, so say so.
+    if not isinstance(body, list) or not body:
+        return replies.field_errors({"$": "Send a JSON array of one or more Actions."})
+    errors: dict[str, str] = {}
+    items = [_validate_action(i, item, errors) for i, item in enumerate(body)]
+    if errors:
+        return replies.field_errors(errors)
+
+    wanted = {item["ticket_id"] for item in items}
+    known = set(SandboxTicket.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    if wanted - known:
+        return replies.not_found(f"Ticket {min(wanted - known)} was not found.")
+
+    app = token.application
+    created = []
+    with transaction.atomic():
+        for item in items:
+            # Lock the ticket so that concurrent workers number its actions in turn.
+            locked = SandboxTicket.objects.select_for_update().get(pk=item["ticket_id"])
+            last = locked.actions.aggregate(n=Max("number"))["n"] or 0
+            now = timezone.now()
+            action = SandboxAction.objects.create(
+                ticket=locked,
+                number=last + 1,
+                who=app.agent,
+                application=app,
+                created=now,
+                **{k: v for k, v in item.items() if k != "ticket_id"},
+            )
+            locked.lastactiondate = now
+            locked.save(update_fields=["lastactiondate"])
+            created.append(action.to_halo())
+    return replies.ok(created[0] if len(created) == 1 else created)
+
+
+@sandbox_view("{unknown}")
+def unknown(request: HttpRequest, rest: str) -> HttpResponse:
+    return replies.not_found(f"No such resource: /api/{rest}")
