@@ -21,10 +21,13 @@ setup: $(VENV)/.installed .env
 migrate: setup
 	$(PY) manage.py migrate --noinput
 
+# The demo's connection test needs the server up (the sandbox answers over HTTP):
+# it runs in the background once /healthz answers, while the server runs in front.
 run: migrate
 	$(PY) manage.py demo
 	@echo ""
 	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
+	@$(PY) -m mspprocess.checkwhenup http://$(HOST):$(PORT) acme &
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup

@@ -25,11 +25,15 @@ def get_membership(user: Any, slug: str) -> Membership | None:
     return Membership.objects.select_related("tenant").filter(user=user, tenant__slug=slug).first()
 
 
-def tenant_view(role: str | None = None) -> Callable[[View], View]:
+def tenant_view(
+    role: str | None = None, *, staff_permission: str | None = None
+) -> Callable[[View], View]:
     """Decorate a view taking (request, slug, …); it receives (request, tenant, …).
 
     `request.membership` holds the membership. `role` (Membership.Role.ADMIN)
-    restricts the view to that role; None allows any member.
+    restricts the view to that role; None allows any member. `staff_permission`
+    (e.g. "mspprocess.change_tenant") also lets staff holding that permission in,
+    with `request.membership` None: account managers run onboarding sessions.
     """
 
     def decorator(view: View) -> View:
@@ -39,12 +43,17 @@ def tenant_view(role: str | None = None) -> Callable[[View], View]:
                 return redirect_to_login(request.get_full_path())
             membership = get_membership(request.user, slug)
             if membership is None:
+                user = request.user
+                if staff_permission and user.is_staff and user.has_perm(staff_permission):
+                    tenant = Tenant.objects.filter(slug=slug).first()
+                    if tenant is not None:
+                        request.membership = None  # type: ignore[attr-defined]
+                        return view(request, tenant, *args, **kwargs)
                 raise Http404("No such workspace.")
             if role is not None and membership.role != role:
                 raise PermissionDenied("Your role in this workspace does not allow this page.")
             request.membership = membership  # type: ignore[attr-defined]
-            tenant: Tenant = membership.tenant
-            return view(request, tenant, *args, **kwargs)
+            return view(request, membership.tenant, *args, **kwargs)
 
         return wrapper
 

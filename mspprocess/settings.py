@@ -79,7 +79,14 @@ HALO_ALLOW_PRIVATE_ADDRESSES = env.bool("HALO_ALLOW_PRIVATE_ADDRESSES", default=
 # Halo's variable for the ticket id in the custom tab URL (unconfirmed by Halo's docs).
 HALO_TAB_TICKET_VARIABLE = _raw("HALO_TAB_TICKET_VARIABLE", "$FAULTID")
 
-SMS_BACKEND = env.str("SMS_BACKEND", default="tickettab.sms.ConsoleBackend")
+# With the sandbox on, codes land on the sandbox's "devices" page (and the console),
+# so the demo can be played end to end; otherwise the console, unless configured.
+SMS_BACKEND = env.str(
+    "SMS_BACKEND",
+    default="integrations.sandbox.devices.SandboxSmsBackend"
+    if HALO_SANDBOX
+    else "tickettab.sms.ConsoleBackend",
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -136,6 +143,8 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://mspprocess")}
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+if HALO_SANDBOX and "EMAIL_URL" not in env.ENVIRON:
+    EMAIL_BACKEND = "integrations.sandbox.devices.SandboxEmailBackend"
 DEFAULT_FROM_EMAIL = f"MSP Process <no-reply@{urlsplit(PUBLIC_BASE_URL).hostname or 'localhost'}>"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

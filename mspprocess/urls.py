@@ -11,6 +11,10 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("t/<slug:slug>/", views.tenant_home, name="tenant_home"),
+    path("", include("integrations.urls")),
+    path("", include("tickettab.urls")),
+    path("", include("tickettab.workspace_urls")),
+    path("", include("mspprocess.member_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -33,7 +33,11 @@ def tenant_home(request: HttpRequest, tenant: Tenant) -> HttpResponse:
     return render(
         request,
         "mspprocess/tenant_home.html",
-        {"tenant": tenant, "membership": request.membership},  # type: ignore[attr-defined]
+        {
+            "tenant": tenant,
+            "membership": request.membership,  # type: ignore[attr-defined]
+            "active": "home",
+        },
     )
 
 

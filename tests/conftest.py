@@ -1,9 +1,16 @@
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
+
+from integrations import services
+from integrations.models import HaloConnection
+from integrations.sandbox import services as sandbox
+from mspprocess.models import Tenant
 
 
 @pytest.fixture(autouse=True)
@@ -13,3 +20,36 @@ def _fast_hashing_and_clean_cache(settings) -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@dataclass
+class LiveHalo:
+    """The Halo sandbox served by pytest-django's live server, over real HTTP."""
+
+    url: str
+    client_id: str
+    client_secret: str
+
+    def connect(self, tenant: Tenant) -> HaloConnection:
+        conn = services.connection_for(tenant)
+        services.save_credentials(
+            conn,
+            {
+                "resource_server": self.url,
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+            },
+            by=None,
+        )
+        return conn
+
+
+@pytest.fixture
+def live_halo(live_server, settings) -> LiveHalo:
+    settings.HALO_ALLOW_PRIVATE_ADDRESSES = True
+    settings.HALO_BACKOFF_SECONDS = 0
+    sandbox.ensure_seeded()
+    secret = secrets.token_urlsafe(24)
+    sandbox.create_application("live-test-client", secret, permissions=("all",))
+    sandbox.set_custom_tabs_allowed(True)
+    return LiveHalo(f"{live_server.url}/sandbox/halo", "live-test-client", secret)

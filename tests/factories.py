@@ -2,8 +2,11 @@ from __future__ import annotations
 
 import factory
 from django.contrib.auth.models import User
+from django.utils import timezone
 
+from integrations.models import HaloConnection
 from mspprocess.models import Membership, Tenant
+from tickettab.models import Verification
 
 PASSWORD = "correct horse battery staple"
 
@@ -46,3 +49,38 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 class AdminMembershipFactory(MembershipFactory):
     role = Membership.Role.ADMIN
+
+
+class ConnectionFactory(factory.django.DjangoModelFactory):
+    """A tenant's Halo connection with tab keys; credentials point at Halo's address
+    format but nothing answers there unless a test sets it up."""
+
+    class Meta:
+        model = HaloConnection
+        skip_postgeneration_save = True
+
+    tenant = factory.SubFactory(TenantFactory)
+    base_url = "https://acme.halopsa.com"
+    client_id = "client-id"
+    client_secret = "client-secret-value"
+
+    @factory.post_generation
+    def _keys(obj, create, extracted, **kwargs):
+        obj.ensure_tab_keys()
+        if create:
+            obj.save()
+
+
+class VerificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Verification
+
+    tenant = factory.SubFactory(TenantFactory)
+    halo_user_id = 201
+    contact_name = "Jane Doe"
+    ticket_id = 1001
+    method = Verification.Method.SMS
+    status = Verification.Status.VERIFIED
+    destination = "+•• •••• •••201"
+    agent_name = "Priya Shah"
+    completed_at = factory.LazyFunction(timezone.now)

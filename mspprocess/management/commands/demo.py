@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
@@ -23,6 +25,47 @@ def ensure_user(username: str, *, email: str, **flags: Any) -> User:
     user.set_password(DEMO_PASSWORD)
     user.save()
     return user
+
+
+def sandbox_origin() -> str:
+    """The sandbox's Halo pages live on another origin than the app, as in real use:
+    localhost when we are served at 127.0.0.1, and the other way round."""
+    base = urlsplit(settings.PUBLIC_BASE_URL)
+    host = "localhost" if base.hostname != "localhost" else "127.0.0.1"
+    port = f":{base.port}" if base.port else ""
+    return f"{base.scheme}://{host}{port}"
+
+
+def connect_to_sandbox(tenant: Tenant, errors: Any) -> list[str]:
+    """Connect the tenant to the Halo sandbox and configure the sandbox's custom tab
+    with the tenant's tab URL and secret, so the demo ends with a working tab."""
+    from integrations import services
+    from integrations.sandbox import services as sandbox
+
+    sandbox.ensure_seeded()
+    secret = secrets.token_urlsafe(24)
+    sandbox.create_application("msp-process-demo", secret, permissions=("all",))
+    sandbox.set_custom_tabs_allowed(True)
+    conn = services.connection_for(tenant)
+    services.save_credentials(
+        conn,
+        {
+            "resource_server": f"{sandbox_origin()}/sandbox/halo",
+            "client_id": "msp-process-demo",
+            "client_secret": secret,
+        },
+        by=None,
+    )
+    sandbox.configure_custom_tab(conn.tab_url, conn.tab_secret)
+    lines = [
+        f"  Halo sandbox ticket with the MSP Process tab:   "
+        f"{sandbox_origin()}/sandbox/halo/tickets/1001/?tab=msp",
+        f"  Codes sent by the demo arrive at:               "
+        f"{sandbox_origin()}/sandbox/halo/devices/",
+    ]
+    # The connection test calls the sandbox over HTTP, which only answers once the
+    # server runs; `make run` tests the connection right after starting it.
+    return lines
 
 
 class Command(BaseCommand):

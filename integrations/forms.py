@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+
+from integrations import addresses
+
+
+class ConnectionForm(forms.Form):
+    """The three values from Halo (plus two optional ones for Halo-hosted instances).
+
+    The secret is write-only: never rendered back, and left blank to keep the
+    stored one.
+    """
+
+    resource_server = forms.CharField(
+        label="Resource Server",
+        max_length=300,
+        help_text="In Halo: Configuration > Integrations > Halo API, e.g. "
+        "<code>https://yourcompany.halopsa.com/api</code>. The address of any Halo page works too.",
+    )
+    client_id = forms.CharField(
+        label="Client ID",
+        max_length=200,
+        help_text="From your API application in Halo (Configuration > Integrations > Halo API "
+        "> View Applications).",
+    )
+    client_secret = forms.CharField(
+        label="Client Secret",
+        max_length=500,
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )
+    auth_server = forms.CharField(
+        label="Authorisation Server",
+        max_length=300,
+        required=False,
+        help_text="Only if Halo shows one different from your Resource Server, "
+        "e.g. <code>https://auth.haloservicedesk.com</code>.",
+    )
+    halo_tenant = forms.CharField(
+        label="Tenant",
+        max_length=100,
+        required=False,
+        help_text="Only if Halo shows a Tenant name beside the Authorisation Server.",
+    )
+
+    def __init__(self, *args: Any, secret_stored: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.secret_stored = secret_stored
+        self.fields["client_secret"].help_text = (
+            "Stored. Leave blank to keep it, or paste a new one to replace it."
+            if secret_stored
+            else "Shown once in Halo when you create the application or generate a new secret."
+        )
+
+    def clean_resource_server(self) -> str:
+        return addresses.normalize_resource_server(
+            self.cleaned_data["resource_server"],
+            allow_private=settings.HALO_ALLOW_PRIVATE_ADDRESSES,
+        )
+
+    def clean_auth_server(self) -> str:
+        value = self.cleaned_data["auth_server"]
+        if not value:
+            return ""
+        return addresses.normalize_auth_server(
+            value, allow_private=settings.HALO_ALLOW_PRIVATE_ADDRESSES
+        )
+
+    def clean_client_id(self) -> str:
+        value = self.cleaned_data["client_id"].strip()
+        if any(ch.isspace() for ch in value):
+            raise forms.ValidationError(
+                "A Client ID has no spaces. Copy it again from your API application in Halo."
+            )
+        return value
+
+    def clean_client_secret(self) -> str:
+        value = self.cleaned_data["client_secret"]
+        if not value and not self.secret_stored:
+            raise forms.ValidationError(
+                "Paste the Client Secret of your API application. If you no longer have it, "
+                "generate a new one in Halo."
+            )
+        return value

@@ -1,0 +1,65 @@
+"""What the integration page, the admin and the commands do to a connection."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+
+from integrations.halo.check import ConnectionTestResult, run_connection_test
+from integrations.models import HaloConnection
+from mspprocess.models import Tenant
+
+logger = logging.getLogger(__name__)
+
+
+def connection_for(tenant: Tenant) -> HaloConnection:
+    """The tenant's connection, created on first use with fresh tab keys."""
+    try:
+        return tenant.halo_connection
+    except HaloConnection.DoesNotExist:
+        pass
+    with transaction.atomic():
+        conn, _ = HaloConnection.objects.select_for_update().get_or_create(tenant=tenant)
+        if not conn.tab_key or not conn.tab_secret:
+            conn.ensure_tab_keys()
+            conn.save()
+    return conn
+
+
+def save_credentials(conn: HaloConnection, data: dict[str, Any], by: Any) -> list[str]:
+    """Store what the customer entered; returns the changed field names (never values)."""
+    changed = conn.set_credentials(
+        base_url=data["resource_server"],
+        client_id=data["client_id"],
+        client_secret=data.get("client_secret") or None,
+        auth_server=data.get("auth_server", ""),
+        halo_tenant=data.get("halo_tenant", ""),
+        by=by,
+    )
+    if changed:
+        conn.save()
+        logger.info(
+            "halo connection %s credentials changed: %s", conn.pk, ", ".join(sorted(changed))
+        )
+    return changed
+
+
+def test_connection(conn: HaloConnection) -> ConnectionTestResult:
+    """Run the connection test against Halo and store its outcome."""
+    result = run_connection_test(conn.credentials())
+    conn.record_test(result)
+    conn.save(update_fields=["last_checked", "check_results", "status", "last_error", "agent_name"])
+    logger.info("halo connection %s tested: %s", conn.pk, "ok" if result.ok else "failing")
+    return result
+
+
+def rotate_tab_key(conn: HaloConnection) -> None:
+    conn.rotate_tab_key()
+    conn.save()
+
+
+def rotate_tab_secret(conn: HaloConnection) -> None:
+    conn.rotate_tab_secret()
+    conn.save()

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from integrations import services
+from integrations.forms import ConnectionForm
+from integrations.halo.check import REQUIRED_PERMISSIONS
+from integrations.onboarding import onboarding_steps
+from mspprocess.access import tenant_view
+from mspprocess.models import Membership, Tenant
+
+# Customer admins, and account managers running an onboarding session.
+integration_view = tenant_view(Membership.Role.ADMIN, staff_permission="mspprocess.change_tenant")
+
+
+def _initial(conn) -> dict[str, str]:
+    return {
+        "resource_server": conn.base_url,
+        "client_id": conn.client_id,
+        "auth_server": conn.auth_server,
+        "halo_tenant": conn.halo_tenant,
+    }
+
+
+@integration_view
+def integration(request: HttpRequest, tenant: Tenant) -> HttpResponse:
+    conn = services.connection_for(tenant)
+    secret_stored = bool(conn.client_secret)
+    if request.method == "POST":
+        form = ConnectionForm(request.POST, secret_stored=secret_stored)
+        if form.is_valid():
+            services.save_credentials(conn, form.cleaned_data, by=request.user)
+            result = services.test_connection(conn)
+            if result.ok:
+                messages.success(request, "Saved. MSP Process is connected to your Halo.")
+            else:
+                messages.error(request, "Saved, but the connection test failed: see below.")
+            return redirect("integration", tenant.slug)
+    else:
+        form = ConnectionForm(initial=_initial(conn), secret_stored=secret_stored)
+
+    ctx = {
+        "tenant": tenant,
+        "conn": conn,
+        "form": form,
+        "steps": onboarding_steps(conn),
+        "required_permissions": REQUIRED_PERMISSIONS,
+        "active": "integration",
+        "show_advanced": bool(conn.auth_server or conn.halo_tenant)
+        or bool(form.errors.get("auth_server") or form.errors.get("halo_tenant")),
+    }
+    return render(request, "integrations/integration.html", ctx)
+
+
+@require_POST
+@integration_view
+def integration_test(request: HttpRequest, tenant: Tenant) -> HttpResponse:
+    conn = services.connection_for(tenant)
+    if not conn.has_credentials:
+        messages.error(request, "Enter your Halo credentials first.")
+    elif services.test_connection(conn).ok:
+        messages.success(request, "Connection test passed.")
+    else:
+        messages.error(request, "The connection test failed: see below.")
+    return redirect("integration", tenant.slug)
+
+
+@require_POST
+@integration_view
+def integration_rotate(request: HttpRequest, tenant: Tenant, what: str) -> HttpResponse:
+    conn = services.connection_for(tenant)
+    if what == "tab-key":
+        services.rotate_tab_key(conn)
+        messages.success(
+            request,
+            "New tab URL generated. The old one has stopped working: paste the new URL "
+            "into your custom tab in Halo.",
+        )
+    else:
+        services.rotate_tab_secret(conn)
+        messages.success(
+            request,
+            "New tab secret generated. The old one has stopped working: paste the new "
+            "secret into your custom tab in Halo.",
+        )
+    return redirect("integration", tenant.slug)

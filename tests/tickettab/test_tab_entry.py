@@ -1,0 +1,262 @@
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from urllib.parse import quote
+
+import pytest
+from django.core import signing
+
+from integrations.models import HaloConnection
+from tests.factories import (
+    PASSWORD,
+    ConnectionFactory,
+    MembershipFactory,
+    TenantFactory,
+    UserFactory,
+)
+from tickettab import tabauth
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_url(conn: HaloConnection, agent_id: str = "2", secret: str | None = None) -> str:
+    signature = tabauth.agent_signature(secret or conn.tab_secret, agent_id)
+    return f"/tab/{conn.tab_key}/?ticket_id=1001&agent_id={agent_id}&hmac={quote(signature)}"
+
+
+def agent_token(conn: HaloConnection, **overrides) -> str:
+    values = {
+        "tenant_id": conn.tenant_id,
+        "generation": conn.tab_generation,
+        "kind": "agent",
+        "id": 2,
+        "name": "Priya Shah",
+    }
+    return tabauth.issue_token(tabauth.TabIdentity(**(values | overrides)))
+
+
+def test_it_opens_with_a_valid_signature(client, monkeypatch) -> None:
+    conn = ConnectionFactory()
+    monkeypatch.setattr("tickettab.views._agent_name", lambda c, a: "Priya Shah")
+    response = client.get(signed_url(conn))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'data-token="' in body
+    assert "Priya Shah" in body
+    token = body.split('data-token="')[1].split('"')[0]
+    identity = tabauth.read_token(token, conn)
+    assert identity is not None
+    assert (identity.kind, identity.id, identity.tenant_id) == ("agent", 2, conn.tenant_id)
+
+
+def test_it_refuses_a_wrong_signature_with_instructions(client) -> None:
+    conn = ConnectionFactory()
+    response = client.get(signed_url(conn, secret="some-other-secret"))
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "does not match the workspace's tab secret" in body
+    assert "Configuration &gt; Custom Tabs" in body
+    assert "data-token" not in body
+
+
+def test_it_refuses_a_missing_signature(client) -> None:
+    conn = ConnectionFactory()
+    response = client.get(f"/tab/{conn.tab_key}/?ticket_id=1001&agent_id=2")
+    assert response.status_code == 403
+    assert "did not sign the agent" in response.content.decode()
+
+
+def test_it_refuses_another_tenants_signature(client) -> None:
+    ours, theirs = ConnectionFactory(), ConnectionFactory()
+    # A URL correctly signed with the other tenant's secret, replayed on our key.
+    response = client.get(signed_url(ours, secret=theirs.tab_secret))
+    assert response.status_code == 403
+
+
+def test_it_refuses_a_signature_for_another_agent(client) -> None:
+    conn = ConnectionFactory()
+    signature = quote(tabauth.agent_signature(conn.tab_secret, "2"))
+    response = client.get(f"/tab/{conn.tab_key}/?ticket_id=1&agent_id=3&hmac={signature}")
+    assert response.status_code == 403
+
+
+def test_it_answers_a_plain_404_to_unknown_and_rotated_keys(client) -> None:
+    conn = ConnectionFactory(tenant=TenantFactory(name="Secret Customer Ltd"))
+    old_key = conn.tab_key
+    conn.rotate_tab_key()
+    conn.save()
+    for key in ("x" * 43, old_key):
+        response = client.get(f"/tab/{key}/?ticket_id=1")
+        assert response.status_code == 404
+        assert "Secret Customer" not in response.content.decode()
+        assert "Tab not found" in response.content.decode()
+
+
+def test_it_pauses_a_suspended_tenant(client) -> None:
+    conn = ConnectionFactory(tenant=TenantFactory(status="suspended"))
+    response = client.get(signed_url(conn))
+    assert response.status_code == 200
+    assert "MSP Process is paused" in response.content.decode()
+    assert "data-token" not in response.content.decode()
+
+
+def test_it_shows_sign_in_without_a_tab_secret(client) -> None:
+    conn = ConnectionFactory()
+    HaloConnection.objects.filter(pk=conn.pk).update(tab_secret="")
+    body = client.get(f"/tab/{conn.tab_key}/?ticket_id=1001").content.decode()
+    assert 'data-mode="signin"' in body
+    assert "Sign in to verify callers" in body
+    assert "data-token" not in body
+
+
+def test_it_signs_a_member_in_to_the_tab(client) -> None:
+    conn = ConnectionFactory()
+    HaloConnection.objects.filter(pk=conn.pk).update(tab_secret="")
+    conn.refresh_from_db()
+    member = MembershipFactory(tenant=conn.tenant).user
+    response = client.post(
+        f"/tab/{conn.tab_key}/signin/", {"username": member.username, "password": PASSWORD}
+    )
+    assert response.status_code == 200
+    identity = tabauth.read_token(response.json()["token"], conn)
+    assert identity.kind == "member" and identity.id == member.pk
+    assert "Set-Cookie" not in response.headers
+    assert not response.cookies
+
+
+def test_it_refuses_outsiders_and_wrong_passwords_at_tab_sign_in(client) -> None:
+    conn = ConnectionFactory()
+    HaloConnection.objects.filter(pk=conn.pk).update(tab_secret="")
+    outsider = MembershipFactory().user  # a member of another tenant
+    for username, password in ((outsider.username, PASSWORD), ("nobody", "x")):
+        response = client.post(
+            f"/tab/{conn.tab_key}/signin/", {"username": username, "password": password}
+        )
+        assert response.status_code == 401
+        assert "token" not in response.json()
+
+
+def test_it_throttles_tab_sign_in(client) -> None:
+    conn = ConnectionFactory()
+    HaloConnection.objects.filter(pk=conn.pk).update(tab_secret="")
+    member = MembershipFactory(tenant=conn.tenant).user
+    for _ in range(10):
+        client.post(f"/tab/{conn.tab_key}/signin/", {"username": member.username, "password": "x"})
+    response = client.post(
+        f"/tab/{conn.tab_key}/signin/", {"username": member.username, "password": PASSWORD}
+    )
+    assert response.status_code == 429
+
+
+def test_it_refuses_member_sign_in_when_halo_signs_agents(client) -> None:
+    conn = ConnectionFactory()
+    member = MembershipFactory(tenant=conn.tenant).user
+    response = client.post(
+        f"/tab/{conn.tab_key}/signin/", {"username": member.username, "password": PASSWORD}
+    )
+    assert response.status_code == 400
+
+
+def test_it_sets_no_cookie_and_the_tenants_frame_ancestors(client, monkeypatch) -> None:
+    monkeypatch.setattr("tickettab.views._agent_name", lambda c, a: "Priya Shah")
+    conn = ConnectionFactory(base_url="https://globex.halopsa.com")
+    other = ConnectionFactory(base_url="https://initech.halopsa.com:8443/halo")
+    for c in (conn, other):
+        response = client.get(signed_url(c))
+        assert "Set-Cookie" not in response.headers
+        assert not response.cookies
+        assert "X-Frame-Options" not in response.headers
+    assert (
+        client.get(signed_url(conn))["Content-Security-Policy"]
+        == "frame-ancestors 'self' https://globex.halopsa.com"
+    )
+    assert (
+        client.get(signed_url(other))["Content-Security-Policy"]
+        == "frame-ancestors 'self' https://initech.halopsa.com:8443"
+    )
+
+
+def test_it_keeps_x_frame_options_on_other_pages(client) -> None:
+    assert client.get("/accounts/login/")["X-Frame-Options"] == "DENY"
+    assert "Content-Security-Policy" not in client.get("/accounts/login/").headers
+
+
+def test_it_records_the_custom_tab_as_seen_at_most_once_a_minute(client, monkeypatch) -> None:
+    monkeypatch.setattr("tickettab.views._agent_name", lambda c, a: "Priya Shah")
+    conn = ConnectionFactory()
+    client.get(signed_url(conn), HTTP_SEC_FETCH_DEST="iframe")
+    conn.refresh_from_db()
+    first = conn.tab_seen_at
+    assert first is not None
+    client.get(signed_url(conn), HTTP_SEC_FETCH_DEST="iframe")
+    conn.refresh_from_db()
+    assert conn.tab_seen_at == first
+    HaloConnection.objects.filter(pk=conn.pk).update(tab_seen_at=first - timedelta(minutes=2))
+    client.get(signed_url(conn), HTTP_SEC_FETCH_DEST="iframe")
+    conn.refresh_from_db()
+    assert conn.tab_seen_at > first - timedelta(minutes=2)
+
+
+def test_it_does_not_count_a_top_level_visit_as_the_custom_tab(client, monkeypatch) -> None:
+    monkeypatch.setattr("tickettab.views._agent_name", lambda c, a: "Priya Shah")
+    conn = ConnectionFactory()
+    client.get(signed_url(conn), HTTP_SEC_FETCH_DEST="document")
+    conn.refresh_from_db()
+    assert conn.tab_seen_at is None
+
+
+# -- the tab token ---------------------------------------------------------------------
+
+
+def partial(client, conn: HaloConnection, token: str):
+    return client.get(f"/tab/{conn.tab_key}/status/1/", HTTP_X_TAB_TOKEN=token)
+
+
+def test_it_answers_401_without_or_with_a_tampered_token(client) -> None:
+    conn = ConnectionFactory()
+    token = agent_token(conn)
+    assert partial(client, conn, "").status_code == 401
+    tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    response = partial(client, conn, tampered)
+    assert response.status_code == 401
+    assert "Reload the ticket in Halo" in response.content.decode()
+
+
+def test_it_answers_401_to_an_expired_token(client, monkeypatch) -> None:
+    conn = ConnectionFactory()
+    token = agent_token(conn)
+    assert partial(client, conn, token).status_code != 401
+    real_time = time.time
+    # Eight hours and a minute later, as the signer sees the clock.
+    monkeypatch.setattr(signing.time, "time", lambda: real_time() + 8 * 3600 + 60)
+    assert partial(client, conn, token).status_code == 401
+
+
+def test_it_refuses_another_tenants_token(client) -> None:
+    ours, theirs = ConnectionFactory(), ConnectionFactory()
+    assert partial(client, ours, agent_token(theirs)).status_code == 401
+    # Even when it claims our tenant id, the generation and signature must match.
+    forged = agent_token(theirs, tenant_id=ours.tenant_id, generation=99)
+    assert partial(client, ours, forged).status_code == 401
+
+
+def test_it_refuses_tokens_issued_before_a_rotation(client) -> None:
+    conn = ConnectionFactory()
+    token = agent_token(conn)
+    conn.rotate_tab_secret()
+    conn.save()
+    assert partial(client, conn, token).status_code == 401
+
+
+def test_it_refuses_a_removed_members_token(client) -> None:
+    conn = ConnectionFactory()
+    m = MembershipFactory(tenant=conn.tenant)
+    token = agent_token(conn, kind="member", id=m.user.pk)
+    assert partial(client, conn, token).status_code != 401
+    m.delete()
+    assert partial(client, conn, token).status_code == 401
+    stranger = UserFactory()
+    assert (
+        partial(client, conn, agent_token(conn, kind="member", id=stranger.pk)).status_code == 401
+    )

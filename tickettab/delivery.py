@@ -1,0 +1,89 @@
+"""Delivering codes and secure links to a contact, branded with the MSP's name."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from mspprocess.models import Tenant
+from tickettab import sms
+from tickettab.context import Contact
+from tickettab.models import Verification, VerificationSettings
+
+logger = logging.getLogger(__name__)
+
+
+class DeliveryError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def secure_link_url(token: str) -> str:
+    return f"{settings.PUBLIC_BASE_URL}/v/{token}/"
+
+
+def spaced(code: str) -> str:
+    """123456 → "123 456": easier to read out over the phone."""
+    return f"{code[:3]} {code[3:]}"
+
+
+def deliver(
+    tenant: Tenant,
+    prefs: VerificationSettings,
+    verification: Verification,
+    contact: Contact,
+    secret: str,
+) -> None:
+    """Send the code or link; raises DeliveryError. Never logs the secret."""
+    ctx = {
+        "msp": tenant.name,
+        "contact_name": contact.first_name or contact.name,
+        "minutes": prefs.code_lifetime_minutes,
+    }
+    method = verification.method
+    if method == Verification.Method.SMS:
+        body = (
+            f"{spaced(secret)} is your {tenant.name} verification code. Read it only to the "
+            f"{tenant.name} technician you are speaking with. It expires in "
+            f"{prefs.code_lifetime_minutes} minutes."
+        )
+        try:
+            sms.send_sms(contact.mobile, body)
+        except sms.SmsError as e:
+            logger.warning("sms to %s failed: %s", verification.destination, e.message)
+            raise DeliveryError(f"The SMS was not sent: {e.message}") from None
+    elif method == Verification.Method.EMAIL:
+        ctx["code"] = spaced(secret)
+        _email(contact.email, f"Your {tenant.name} verification code", "code", ctx, verification)
+    else:
+        ctx["link"] = secure_link_url(secret)
+        _email(
+            contact.email,
+            f"{tenant.name}: please confirm it's you contacting support",
+            "link",
+            ctx,
+            verification,
+        )
+    logger.info(
+        "verification %s sent by %s to %s", verification.pk, method, verification.destination
+    )
+
+
+def _email(to: str, subject: str, template: str, ctx: dict, verification: Verification) -> None:
+    text = render_to_string(f"tickettab/email/{template}.txt", ctx)
+    html = render_to_string(f"tickettab/email/{template}.html", ctx)
+    message = EmailMultiAlternatives(subject, text, to=[to])
+    message.attach_alternative(html, "text/html")
+    try:
+        message.send()
+    except (TimeoutError, smtplib.SMTPException, OSError) as e:
+        logger.warning("email to %s failed: %s", verification.destination, type(e).__name__)
+        raise DeliveryError(
+            "The email was not sent: our mail service did not accept it. Try again shortly "
+            "or send a code by SMS."
+        ) from None

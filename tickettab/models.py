@@ -1,0 +1,199 @@
+"""Verification of ticket callers: settings, attempts and the notes outbox."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from mspprocess.models import Tenant
+
+
+class VerificationSettings(models.Model):
+    """A tenant's choices for verification; defaults are what a new tenant gets."""
+
+    tenant = models.OneToOneField(
+        Tenant, on_delete=models.CASCADE, related_name="verification_settings"
+    )
+    sms_enabled = models.BooleanField("Code by SMS", default=True)
+    email_enabled = models.BooleanField("Code by email", default=True)
+    link_enabled = models.BooleanField("Secure link by email", default=True)
+    code_lifetime_minutes = models.PositiveSmallIntegerField(
+        "Code lifetime (minutes)",
+        default=10,
+        validators=[MinValueValidator(2), MaxValueValidator(30)],
+        help_text="How long a code or secure link works: 2 to 30 minutes.",
+    )
+    shield_window_minutes = models.PositiveSmallIntegerField(
+        "Shield stays green for (minutes)",
+        default=60,
+        validators=[MinValueValidator(5), MaxValueValidator(1440)],
+        help_text="How long a contact counts as verified after a verification: 5 to 1440.",
+    )
+    note_outcome = models.CharField(
+        "Outcome of notes in Halo",
+        max_length=50,
+        default="MSP Process",
+        help_text="The action outcome Halo shows for the private notes we add.",
+    )
+    override_min_reason = models.PositiveSmallIntegerField(
+        "Minimum length of an override reason",
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+    )
+    contact_hourly_cap = models.PositiveSmallIntegerField(
+        "Sends per contact per hour",
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+    )
+    tenant_hourly_cap = models.PositiveIntegerField(
+        "Sends per hour for the whole workspace",
+        default=200,
+        validators=[MinValueValidator(1), MaxValueValidator(10000)],
+    )
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "verification settings"
+        verbose_name_plural = "verification settings"
+
+    def __str__(self) -> str:
+        return f"Verification settings of {self.tenant}"
+
+    @classmethod
+    def for_tenant(cls, tenant: Tenant) -> VerificationSettings:
+        obj, _ = cls.objects.get_or_create(tenant=tenant)
+        return obj
+
+    @property
+    def enabled_methods(self) -> list[str]:
+        methods = []
+        if self.sms_enabled:
+            methods.append(Verification.Method.SMS)
+        if self.email_enabled:
+            methods.append(Verification.Method.EMAIL)
+        if self.link_enabled:
+            methods.append(Verification.Method.LINK)
+        return methods
+
+    @property
+    def code_lifetime(self) -> timedelta:
+        return timedelta(minutes=self.code_lifetime_minutes)
+
+    @property
+    def shield_window(self) -> timedelta:
+        return timedelta(minutes=self.shield_window_minutes)
+
+
+class Verification(models.Model):
+    """One attempt to verify a contact: a code sent, a link sent, or an override.
+
+    Contact details are never stored, only a masked destination: the full
+    address or number is read from Halo each time it is needed.
+    """
+
+    class Method(models.TextChoices):
+        SMS = "sms", "Code by SMS"
+        EMAIL = "email", "Code by email"
+        LINK = "link", "Secure link"
+        OVERRIDE = "override", "Verified another way"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        VERIFIED = "verified", "Verified"
+        OVERRIDE = "override", "Override"
+        DENIED = "denied", "Denied by the contact"
+        LOCKED = "locked", "Locked after wrong codes"
+        EXPIRED = "expired", "Expired"
+        CANCELLED = "cancelled", "Replaced by a newer attempt"
+        SEND_FAILED = "send_failed", "Could not be sent"
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="verifications")
+    halo_user_id = models.PositiveIntegerField("Halo user id")
+    contact_name = models.CharField(max_length=200)
+    ticket_id = models.PositiveIntegerField("Halo ticket id")
+    method = models.CharField(max_length=10, choices=Method.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    destination = models.CharField("masked destination", max_length=100, blank=True)
+    # Secrets are kept only as keyed hashes.
+    code_hash = models.CharField(max_length=100, blank=True)
+    link_hash = models.CharField(max_length=64, blank=True, null=True, unique=True)
+    wrong_attempts = models.PositiveSmallIntegerField(default=0)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # Who acted: a Halo agent (signed agent_id) or a member who signed in to the tab.
+    agent_name = models.CharField(max_length=200)
+    halo_agent_id = models.PositiveIntegerField(null=True, blank=True)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        indexes = [
+            models.Index(fields=["tenant", "halo_user_id", "-created"], name="verif_contact_idx"),
+            models.Index(fields=["tenant", "-created"], name="verif_tenant_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} for {self.contact_name}: {self.get_status_display()}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING and not self.is_expired
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and timezone.now() >= self.expires_at
+
+    @property
+    def is_success(self) -> bool:
+        return self.status in (self.Status.VERIFIED, self.Status.OVERRIDE)
+
+
+class Note(models.Model):
+    """A private note for a Halo ticket, waiting in the outbox until Halo has it.
+
+    Written in the same transaction as the verification it reports; delivered
+    after commit and retried by `manage.py deliver_outbox`. `marker` is a unique
+    text in the note, so a retry after a timeout can tell whether Halo already
+    stored it and never posts it twice.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Gave up"
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="notes")
+    verification = models.OneToOneField(Verification, on_delete=models.CASCADE, related_name="note")
+    ticket_id = models.PositiveIntegerField()
+    text = models.TextField()
+    outcome = models.CharField(max_length=50)
+    marker = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # A lease: the worker posting this note; others leave it alone until it ends.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    # The last POST ended without a clear answer (a timeout): it may have reached
+    # Halo, so look for the marker among the ticket's actions before posting again.
+    maybe_posted = models.BooleanField(default=False)
+    halo_action_id = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="note_due_idx")]
+
+    def __str__(self) -> str:
+        return f"Note for ticket {self.ticket_id}: {self.get_status_display()}"

@@ -1,0 +1,159 @@
+"""The notes outbox: every verification reaches its Halo ticket exactly once.
+
+The note row is written in the verification's transaction and posted after
+commit. When Halo is down, `manage.py deliver_outbox` retries with exponential
+back-off. A POST that timed out may still have reached Halo, so before posting
+again we look for the note's marker among the ticket's actions.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from integrations.halo.client import HaloClient
+from integrations.halo.errors import BadResponse, HaloError, NotFound, Unavailable
+from integrations.models import HaloConnection
+from tickettab import notes
+from tickettab.models import Note, Verification, VerificationSettings
+
+logger = logging.getLogger(__name__)
+
+FIRST_RETRY = timedelta(seconds=30)
+MAX_RETRY = timedelta(hours=24)
+LEASE = timedelta(minutes=2)
+NOTED_STATUSES = (
+    Verification.Status.VERIFIED,
+    Verification.Status.OVERRIDE,
+    Verification.Status.DENIED,
+    Verification.Status.LOCKED,
+)
+
+
+def enqueue_note(v: Verification) -> Note | None:
+    """Queue the ticket note for a finished verification (call inside its transaction)."""
+    if v.status not in NOTED_STATUSES:
+        return None
+    prefs = VerificationSettings.for_tenant(v.tenant)
+    note = Note(tenant_id=v.tenant_id, verification=v, ticket_id=v.ticket_id)
+    note.outcome = prefs.note_outcome
+    note.text = notes.note_text(v, note.marker)
+    note.save()
+    transaction.on_commit(lambda: deliver(note.pk))
+    return note
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(MAX_RETRY, FIRST_RETRY * (2 ** max(attempts - 1, 0)))
+
+
+def _claim(note_id: int) -> Note | None:
+    """Take the lease on a due note, or None when another worker has it or it is done."""
+    now = timezone.now()
+    claimed = Note.objects.filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+        pk=note_id,
+        status=Note.Status.PENDING,
+    ).update(claimed_until=now + LEASE)
+    if not claimed:
+        return None
+    return Note.objects.select_related("tenant").get(pk=note_id)
+
+
+def deliver(note_id: int) -> str:
+    """Try to post one note; returns "sent", "retry", "failed" or "skipped". Never raises."""
+    note = _claim(note_id)
+    if note is None:
+        return "skipped"
+    conn = HaloConnection.objects.filter(tenant_id=note.tenant_id).first()
+    if conn is None or not conn.has_credentials:
+        return _retry(note, "The workspace has no Halo connection.", maybe_posted=False)
+    try:
+        with HaloClient(conn.credentials(), retries=0) as client:
+            action_id = _find_marker(client, note) if note.maybe_posted else None
+            if action_id is None:
+                action_id = _post(client, note)
+    except NotFound:
+        return _give_up(note, "The ticket no longer exists in Halo.")
+    except (Unavailable, BadResponse) as e:
+        # No clear answer: Halo may have stored the note. Check before posting again.
+        return _retry(note, str(e), maybe_posted=True)
+    except HaloError as e:
+        return _retry(note, str(e), maybe_posted=note.maybe_posted)
+    except Exception:
+        logger.exception("outbox: note %s failed unexpectedly", note.pk)
+        return _retry(note, "Unexpected error while sending.", maybe_posted=True)
+
+    Note.objects.filter(pk=note.pk).update(
+        status=Note.Status.SENT,
+        halo_action_id=action_id,
+        sent_at=timezone.now(),
+        claimed_until=None,
+        maybe_posted=False,
+        last_error="",
+        attempts=note.attempts + 1,
+    )
+    logger.info(
+        "outbox: note %s sent to ticket %s as action %s", note.pk, note.ticket_id, action_id
+    )
+    return "sent"
+
+
+def _post(client: HaloClient, note: Note) -> int:
+    # Mark first: if the process dies mid-POST, the next attempt checks the marker.
+    Note.objects.filter(pk=note.pk).update(maybe_posted=True)
+    action = client.add_private_note(note.ticket_id, note.text, note.outcome)
+    return int(action["id"])
+
+
+def _find_marker(client: HaloClient, note: Note) -> int | None:
+    marker = str(note.marker)
+    for action in client.actions(note.ticket_id, count=100):
+        if marker in str(action.get("note") or ""):
+            logger.info("outbox: note %s was already on ticket %s", note.pk, note.ticket_id)
+            return int(action["id"])
+    return None
+
+
+def _retry(note: Note, error: str, *, maybe_posted: bool) -> str:
+    attempts = note.attempts + 1
+    Note.objects.filter(pk=note.pk).update(
+        attempts=attempts,
+        next_attempt_at=timezone.now() + backoff(attempts),
+        claimed_until=None,
+        maybe_posted=maybe_posted,
+        last_error=error[:300],
+    )
+    logger.warning("outbox: note %s not sent (attempt %s): %s", note.pk, attempts, error)
+    return "retry"
+
+
+def _give_up(note: Note, error: str) -> str:
+    Note.objects.filter(pk=note.pk).update(
+        status=Note.Status.FAILED,
+        attempts=note.attempts + 1,
+        claimed_until=None,
+        last_error=error[:300],
+    )
+    logger.warning("outbox: note %s failed for good: %s", note.pk, error)
+    return "failed"
+
+
+def due_notes(limit: int = 100) -> list[int]:
+    return list(
+        Note.objects.filter(status=Note.Status.PENDING, next_attempt_at__lte=timezone.now())
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def deliver_due(limit: int = 100) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for note_id in due_notes(limit):
+        outcome = deliver(note_id)
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts

@@ -1,0 +1,81 @@
+"""The contact's shield: green, amber, red or grey, from their verification history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.utils import timezone
+
+from mspprocess.models import Tenant
+from tickettab.models import Verification, VerificationSettings
+
+HISTORY_LENGTH = 20
+# A denial stays red at least this long, even with a short shield window.
+DENIAL_MEMORY = timedelta(hours=24)
+S = Verification.Status
+
+
+@dataclass(frozen=True)
+class Shield:
+    state: str  # green, amber, red or grey
+    title: str
+    detail: str = ""
+    verification: Verification | None = None
+
+
+def history(tenant: Tenant, halo_user_id: int) -> list[Verification]:
+    """The contact's last events, newest first (one indexed query)."""
+    return list(
+        Verification.objects.filter(tenant=tenant, halo_user_id=halo_user_id).order_by("-created")[
+            :HISTORY_LENGTH
+        ]
+    )
+
+
+def shield_for(prefs: VerificationSettings, events: list[Verification]) -> Shield:
+    now = timezone.now()
+    for v in events:  # newest first; the first decisive event sets the colour
+        if v.status == S.PENDING:
+            if v.is_expired:
+                continue
+            return Shield(
+                "amber",
+                "Waiting for the caller",
+                f"{v.get_method_display()} sent to {v.destination}.",
+                v,
+            )
+        if v.status in (S.CANCELLED, S.SEND_FAILED, S.EXPIRED):
+            continue
+        age = now - (v.completed_at or v.created)
+        if v.status in (S.DENIED, S.LOCKED):
+            if age < max(prefs.shield_window, DENIAL_MEMORY):
+                title = (
+                    "The contact said it wasn't them"
+                    if v.status == S.DENIED
+                    else "Too many wrong codes"
+                )
+                return Shield(
+                    "red",
+                    title,
+                    "Possible impersonation attempt. Do not act on this request without "
+                    "verifying the caller another way.",
+                    v,
+                )
+            break
+        if v.status in (S.VERIFIED, S.OVERRIDE):
+            if age < prefs.shield_window:
+                minutes_left = int((prefs.shield_window - age).total_seconds() // 60) + 1
+                how = (
+                    f"verified another way by {v.agent_name}"
+                    if v.status == S.OVERRIDE
+                    else f"verified by {v.get_method_display().lower()}"
+                )
+                return Shield(
+                    "green",
+                    "Verified",
+                    f"Caller {how}; stays verified for {minutes_left} more minutes.",
+                    v,
+                )
+            break
+    return Shield("grey", "Not verified", "Verify the caller before acting on their request.")

@@ -1,0 +1,88 @@
+// The tab's only state: its tab token, sent as X-Tab-Token on every HTMX request.
+// Kept in sessionStorage per tab key when the browser allows it (third-party
+// storage may be blocked inside Halo's page); in memory otherwise. No cookies.
+(() => {
+  const root = document.getElementById("tab-root");
+  if (!root) return;
+  const base = root.dataset.base;
+  const storageKey = "msp-process-tab:" + base;
+  const storage = {
+    get() { try { return sessionStorage.getItem(storageKey) || ""; } catch { return ""; } },
+    set(v) { try { sessionStorage.setItem(storageKey, v); } catch { /* blocked: memory only */ } },
+    clear() { try { sessionStorage.removeItem(storageKey); } catch { /* blocked */ } },
+  };
+  let token = root.dataset.token || (root.dataset.mode === "signin" ? storage.get() : "");
+  if (root.dataset.token) storage.set(token);
+
+  const signin = document.getElementById("signin");
+  const ticket = document.getElementById("ticket");
+
+  document.body.addEventListener("htmx:configRequest", (e) => {
+    if (token) e.detail.headers["X-Tab-Token"] = token;
+  });
+  // Show our error partials (401, 4xx, 5xx) instead of HTMX's silence.
+  document.body.addEventListener("htmx:beforeSwap", (e) => {
+    const status = e.detail.xhr.status;
+    if (status === 401) {
+      storage.clear();
+      token = "";
+      if (root.dataset.mode === "signin") {
+        e.detail.shouldSwap = false;
+        showSignin("Your session ended. Sign in again.");
+        return;
+      }
+    }
+    if (status >= 400) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
+  });
+  document.body.addEventListener("htmx:sendError", () => {
+    const box = document.getElementById("tab-error") || ticket;
+    box.innerHTML = '<p class="notice error" role="alert">MSP Process could not be reached. Check your connection and try again.</p>';
+  });
+  document.body.addEventListener("click", (e) => {
+    if (e.target.closest("[data-reload]")) window.location.reload();
+  });
+
+  function loadTicket() {
+    signin.hidden = true;
+    ticket.hidden = false;
+    const id = encodeURIComponent(root.dataset.ticketId || "");
+    htmx.ajax("GET", base + "ticket/?ticket_id=" + id, { target: "#ticket", swap: "innerHTML" });
+  }
+
+  function showSignin(message) {
+    ticket.hidden = true;
+    signin.hidden = false;
+    const error = document.getElementById("signin-error");
+    error.textContent = message || "";
+    error.hidden = !message;
+    document.getElementById("signin-username").focus();
+  }
+
+  document.getElementById("signin-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const form = e.target;
+    const button = form.querySelector("button");
+    button.disabled = true;
+    try {
+      const reply = await fetch(form.action, { method: "POST", body: new FormData(form), credentials: "omit" });
+      const data = await reply.json();
+      if (!reply.ok) { showSignin(data.error || "Sign-in failed."); return; }
+      token = data.token;
+      storage.set(token);
+      document.getElementById("tab-who").textContent = data.name;
+      form.reset();
+      loadTicket();
+    } catch {
+      showSignin("MSP Process could not be reached. Try again.");
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  if (token) loadTicket();
+  else if (root.dataset.mode === "signin") showSignin("");
+  else ticket.innerHTML = '<p class="notice error">This tab could not start. Reload the ticket in Halo.</p>';
+})();

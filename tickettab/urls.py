@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from tickettab import link_views, views
+
+urlpatterns = [
+    path("tab/<str:tab_key>/", views.entry, name="tab"),
+    path("tab/<str:tab_key>/signin/", views.signin, name="tab_signin"),
+    path("tab/<str:tab_key>/ticket/", views.ticket, name="tab_ticket"),
+    path("tab/<str:tab_key>/send/", views.send, name="tab_send"),
+    path("tab/<str:tab_key>/verify/", views.verify, name="tab_verify"),
+    path("tab/<str:tab_key>/override/", views.override, name="tab_override"),
+    path("tab/<str:tab_key>/status/<int:verification_id>/", views.status, name="tab_status"),
+    path("v/<str:token>/", link_views.secure_link, name="secure_link"),
+]

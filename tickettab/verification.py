@@ -1,0 +1,235 @@
+"""Verifying a contact: send a code or a link, check it, record an override.
+
+Every function here works on our database only, except the sends (which need
+the contact's details from Halo and a delivery provider). Verification state
+never depends on Halo being up; the note for the ticket waits in the outbox.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from mspprocess.models import Tenant
+from tickettab import codes, delivery, outbox
+from tickettab.context import Contact
+from tickettab.models import Verification, VerificationSettings
+from tickettab.tabauth import TabIdentity
+
+MAX_WRONG_CODES = 5
+RESEND_COOLDOWN = timedelta(seconds=30)
+SEND_METHODS = (Verification.Method.SMS, Verification.Method.EMAIL, Verification.Method.LINK)
+
+
+class VerificationError(Exception):
+    """Something the technician should read: a limit, a missing detail, a wrong code."""
+
+    def __init__(self, message: str, verification: Verification | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.verification = verification
+
+
+def _base(tenant: Tenant, contact: Contact, ticket_id: int, who: TabIdentity) -> dict:
+    return {
+        "tenant": tenant,
+        "halo_user_id": contact.halo_user_id,
+        "contact_name": contact.name[:200],
+        "ticket_id": ticket_id,
+        "agent_name": who.name[:200],
+        "halo_agent_id": who.halo_agent_id,
+        "member_id": who.user_id,
+    }
+
+
+def _check_send_allowed(
+    tenant: Tenant, prefs: VerificationSettings, contact: Contact, method: str
+) -> None:
+    if method not in prefs.enabled_methods:
+        raise VerificationError("Your administrator has turned this verification method off.")
+    if method == Verification.Method.SMS and not contact.mobile:
+        raise VerificationError(
+            "This contact has no mobile number in Halo. Send a code by email, or add the "
+            "number to the contact in Halo (never use a number the caller gives you)."
+        )
+    if method in (Verification.Method.EMAIL, Verification.Method.LINK) and not contact.email:
+        raise VerificationError(
+            "This contact has no email address in Halo. Send a code by SMS, or add the "
+            "address to the contact in Halo (never use one the caller gives you)."
+        )
+
+    now = timezone.now()
+    sends = Verification.objects.filter(tenant=tenant, method__in=SEND_METHODS)
+    last = (
+        sends.filter(halo_user_id=contact.halo_user_id)
+        .order_by("-created")
+        .values_list("created", flat=True)
+        .first()
+    )
+    if last and now - last < RESEND_COOLDOWN:
+        wait = int((RESEND_COOLDOWN - (now - last)).total_seconds()) + 1
+        raise VerificationError(
+            f"A code was just sent. Wait {wait} seconds before sending another."
+        )
+    hour_ago = now - timedelta(hours=1)
+    if (
+        sends.filter(halo_user_id=contact.halo_user_id, created__gte=hour_ago).count()
+        >= prefs.contact_hourly_cap
+    ):
+        raise VerificationError(
+            f"This contact has been sent {prefs.contact_hourly_cap} codes or links in the last "
+            "hour, the most allowed. Verify another way, or try again later."
+        )
+    if sends.filter(created__gte=hour_ago).count() >= prefs.tenant_hourly_cap:
+        raise VerificationError(
+            "Your workspace has reached its limit of sends per hour. Try again later or ask "
+            "your administrator to raise the limit in the verification settings."
+        )
+
+
+def send(
+    tenant: Tenant, contact: Contact, ticket_id: int, who: TabIdentity, method: str
+) -> Verification:
+    """Send a code (SMS/email) or a secure link to the contact's details from Halo."""
+    prefs = VerificationSettings.for_tenant(tenant)
+    with transaction.atomic():
+        # Serialize sends per tenant so two clicks cannot both pass the limits.
+        VerificationSettings.objects.select_for_update().filter(pk=prefs.pk).first()
+        _check_send_allowed(tenant, prefs, contact, method)
+        Verification.objects.filter(
+            tenant=tenant,
+            halo_user_id=contact.halo_user_id,
+            status=Verification.Status.PENDING,
+        ).update(status=Verification.Status.CANCELLED, completed_at=timezone.now())
+
+        secret = codes.new_link_token() if method == Verification.Method.LINK else codes.new_code()
+        verification = Verification.objects.create(
+            **_base(tenant, contact, ticket_id, who),
+            method=method,
+            destination=contact.masked_mobile
+            if method == Verification.Method.SMS
+            else contact.masked_email,
+            code_hash="" if method == Verification.Method.LINK else codes.hash_code(secret),
+            link_hash=codes.hash_link_token(secret) if method == Verification.Method.LINK else None,
+            expires_at=timezone.now() + prefs.code_lifetime,
+        )
+
+    # Deliver outside the transaction: a slow provider must not hold the lock.
+    try:
+        delivery.deliver(tenant, prefs, verification, contact, secret)
+    except delivery.DeliveryError as e:
+        Verification.objects.filter(pk=verification.pk).update(
+            status=Verification.Status.SEND_FAILED, error=e.message[:300]
+        )
+        verification.status, verification.error = Verification.Status.SEND_FAILED, e.message
+        raise VerificationError(e.message, verification) from None
+    return verification
+
+
+def _pending(tenant: Tenant, verification_id: int) -> Verification:
+    v = Verification.objects.select_for_update().filter(tenant=tenant, pk=verification_id).first()
+    if v is None:
+        raise VerificationError("This verification no longer exists. Start a new one.")
+    return v
+
+
+def _refuse_if_finished(v: Verification) -> None:
+    if v.status == Verification.Status.PENDING and v.is_expired:
+        v.status, v.completed_at = Verification.Status.EXPIRED, timezone.now()
+        v.save(update_fields=["status", "completed_at"])
+    if v.status != Verification.Status.PENDING:
+        messages = {
+            Verification.Status.EXPIRED: "This code has expired. Send a new one.",
+            Verification.Status.LOCKED: "Too many wrong codes: this attempt is locked. "
+            "Send a new code or verify another way.",
+            Verification.Status.CANCELLED: "A newer code was sent; use that one.",
+            Verification.Status.VERIFIED: "This contact is already verified with this code.",
+        }
+        raise VerificationError(
+            messages.get(v.status, "This verification is finished. Start a new one."), v
+        )
+
+
+def check_code(tenant: Tenant, verification_id: int, typed: str) -> Verification:
+    """Check the code the caller read back. Five wrong entries lock the attempt."""
+    code = codes.normalize_code(typed)
+    if not code.isdigit() or len(code) != codes.CODE_DIGITS:
+        raise VerificationError("Type the 6 digits the caller reads to you.")
+    with transaction.atomic():
+        v = _pending(tenant, verification_id)
+        if v.method not in (Verification.Method.SMS, Verification.Method.EMAIL):
+            raise VerificationError("This verification has no code to type.", v)
+        _refuse_if_finished(v)
+        if codes.check_code(code, v.code_hash):
+            v.status, v.completed_at = Verification.Status.VERIFIED, timezone.now()
+            v.save(update_fields=["status", "completed_at"])
+            outbox.enqueue_note(v)
+            return v
+        v.wrong_attempts += 1
+        if v.wrong_attempts >= MAX_WRONG_CODES:
+            v.status, v.completed_at = Verification.Status.LOCKED, timezone.now()
+            v.save(update_fields=["wrong_attempts", "status", "completed_at"])
+            outbox.enqueue_note(v)
+        else:
+            v.save(update_fields=["wrong_attempts"])
+    if v.status == Verification.Status.LOCKED:
+        raise VerificationError(
+            f"Wrong code {MAX_WRONG_CODES} times: this attempt is locked. Be careful: the caller "
+            "may not be who they say. Send a new code or verify another way.",
+            v,
+        )
+    left = MAX_WRONG_CODES - v.wrong_attempts
+    raise VerificationError(
+        f"That code is not right. {left} {'try' if left == 1 else 'tries'} left.", v
+    )
+
+
+def answer_link(token: str, confirmed: bool) -> Verification:
+    """The contact's click on the secure-link page: "Yes, it's me" or "No"."""
+    with transaction.atomic():
+        v = (
+            Verification.objects.select_for_update()
+            .select_related("tenant")
+            .filter(link_hash=codes.hash_link_token(token), method=Verification.Method.LINK)
+            .first()
+        )
+        if v is None:
+            raise VerificationError("This link is not valid.")
+        _refuse_if_finished(v)
+        v.status = Verification.Status.VERIFIED if confirmed else Verification.Status.DENIED
+        v.completed_at = timezone.now()
+        v.save(update_fields=["status", "completed_at"])
+        outbox.enqueue_note(v)
+    return v
+
+
+def find_link(token: str) -> Verification | None:
+    return (
+        Verification.objects.select_related("tenant")
+        .filter(link_hash=codes.hash_link_token(token), method=Verification.Method.LINK)
+        .first()
+    )
+
+
+def record_override(
+    tenant: Tenant, contact: Contact, ticket_id: int, who: TabIdentity, reason: str
+) -> Verification:
+    prefs = VerificationSettings.for_tenant(tenant)
+    reason = " ".join(reason.split())
+    if len(reason) < prefs.override_min_reason:
+        raise VerificationError(
+            f"Say how you verified the caller, in at least {prefs.override_min_reason} characters "
+            "(for example: “called back on the number in our documentation”)."
+        )
+    with transaction.atomic():
+        v = Verification.objects.create(
+            **_base(tenant, contact, ticket_id, who),
+            method=Verification.Method.OVERRIDE,
+            status=Verification.Status.OVERRIDE,
+            reason=reason[:2000],
+            completed_at=timezone.now(),
+        )
+        outbox.enqueue_note(v)
+    return v

@@ -1,0 +1,236 @@
+"""The ticket tab: entry, technician sign-in, and the HTMX partials."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth import authenticate
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from integrations.halo.client import HaloClient
+from integrations.halo.errors import HaloError
+from integrations.models import HaloConnection
+from mspprocess.models import Membership
+from tickettab import context, shield, tabauth, verification
+from tickettab.framing import tab_partial, tab_view
+from tickettab.models import Verification, VerificationSettings
+
+logger = logging.getLogger(__name__)
+
+AGENT_NAME_TTL = 3600
+SIGNIN_LIMIT = 10  # failed sign-ins per tab key and address per 15 minutes
+SIGNIN_WINDOW = 15 * 60
+
+
+def _agent_name(conn: HaloConnection, agent_id: int) -> str:
+    key = f"tab:agent-name:{conn.pk}:{conn.credentials_version}:{agent_id}"
+    name = cache.get(key)
+    if name is None:
+        try:
+            with HaloClient(conn.credentials(), retries=0) as client:
+                agent = client.agent(agent_id)
+            name = str(agent.get("name") or "").strip() or f"Agent {agent_id}"
+        except HaloError as e:
+            # The signature already proved who it is; the name is a nicety.
+            logger.warning("tab: agent %s name unavailable: %s", agent_id, e.kind)
+            return f"Agent {agent_id}"
+        cache.set(key, name, AGENT_NAME_TTL)
+    return name
+
+
+@require_GET
+@tab_view
+def entry(request: HttpRequest, conn: HaloConnection) -> HttpResponse:
+    ctx = {"conn": conn, "tenant": conn.tenant, "ticket_id": request.GET.get("ticket_id", "")}
+    if conn.tab_secret:
+        agent_id = request.GET.get("agent_id", "").strip()
+        signature = request.GET.get("hmac", "")
+        if not agent_id.isdigit() or not tabauth.check_agent_signature(
+            conn.tab_secret, agent_id, signature
+        ):
+            reason = "missing" if not (agent_id and signature) else "wrong"
+            logger.warning("tab: %s agent signature for tenant %s", reason, conn.tenant_id)
+            return render(
+                request, "tickettab/bad_signature.html", ctx | {"reason": reason}, status=403
+            )
+        identity = tabauth.TabIdentity(
+            tenant_id=conn.tenant_id,
+            generation=conn.tab_generation,
+            kind="agent",
+            id=int(agent_id),
+            name=_agent_name(conn, int(agent_id)),
+        )
+        ctx["token"] = tabauth.issue_token(identity)
+        ctx["who"] = identity.name
+    if request.headers.get("Sec-Fetch-Dest", "iframe") == "iframe":
+        conn.mark_tab_seen()
+    return render(request, "tickettab/tab.html", ctx)
+
+
+def _signin_key(conn: HaloConnection, request: HttpRequest) -> str:
+    return f"tab:signin-fails:{conn.pk}:{request.META.get('REMOTE_ADDR', '')}"
+
+
+@require_POST
+@tab_view
+def signin(request: HttpRequest, conn: HaloConnection) -> HttpResponse:
+    """A technician's sign-in inside the tab, for tenants without a tab secret."""
+    if conn.tab_secret:
+        return JsonResponse({"error": "This tab signs agents in through Halo."}, status=400)
+    key = _signin_key(conn, request)
+    if (cache.get(key) or 0) >= SIGNIN_LIMIT:
+        return JsonResponse(
+            {"error": "Too many failed sign-ins. Wait 15 minutes and try again."}, status=429
+        )
+    user = authenticate(
+        request,
+        username=request.POST.get("username", "").strip(),
+        password=request.POST.get("password", ""),
+    )
+    membership = (
+        Membership.objects.filter(user=user, tenant_id=conn.tenant_id).first() if user else None
+    )
+    if membership is None:
+        cache.add(key, 0, SIGNIN_WINDOW)
+        cache.incr(key)
+        return JsonResponse(
+            {"error": "Please enter a correct username and password for this workspace."},
+            status=401,
+        )
+    cache.delete(key)
+    identity = tabauth.TabIdentity(
+        tenant_id=conn.tenant_id,
+        generation=conn.tab_generation,
+        kind="member",
+        id=user.pk,
+        name=user.get_full_name() or user.get_username(),
+    )
+    return JsonResponse({"token": tabauth.issue_token(identity), "name": identity.name})
+
+
+def _panel_ctx(conn: HaloConnection, ticket_id: int, contact_id: int, **extra) -> dict:
+    prefs = VerificationSettings.for_tenant(conn.tenant)
+    events = shield.history(conn.tenant, contact_id)
+    current = shield.shield_for(prefs, events)
+    pending = current.verification if current.state == "amber" else None
+    return {
+        "conn": conn,
+        "prefs": prefs,
+        "ticket_id": ticket_id,
+        "contact_id": contact_id,
+        "events": events,
+        "shield": current,
+        "pending": pending,
+        **extra,
+    }
+
+
+def _problem(
+    request: HttpRequest, message: str, retry_url: str = "", *, beside_panel: bool = False
+) -> HttpResponse:
+    response = render(
+        request, "tickettab/partials/problem.html", {"message": message, "retry_url": retry_url}
+    )
+    if beside_panel:
+        # An action failed before it started: keep the panel, show why next to it.
+        response["HX-Retarget"] = "#tab-error"
+        response["HX-Reswap"] = "innerHTML"
+    return response
+
+
+@require_GET
+@tab_partial
+def ticket(request: HttpRequest, conn: HaloConnection, who: tabauth.TabIdentity) -> HttpResponse:
+    retry = request.get_full_path()
+    try:
+        ticket_id = context.parse_ticket_id(request.GET.get("ticket_id"))
+        ctx = context.load_context(conn, ticket_id)
+    except context.ContextProblem as e:
+        return _problem(request, e.message, retry)
+    except HaloError as e:
+        return _problem(request, f"Halo: {e}", retry)
+    panel = _panel_ctx(conn, ctx.ticket_id, ctx.contact.halo_user_id, contact=ctx.contact)
+    return render(request, "tickettab/partials/ticket.html", {"t": ctx, "who": who, **panel})
+
+
+def _contact_or_problem(request: HttpRequest, conn: HaloConnection):
+    try:
+        ticket_id = context.parse_ticket_id(request.POST.get("ticket_id"))
+        return ticket_id, context.load_contact(conn, ticket_id), None
+    except context.ContextProblem as e:
+        return None, None, e.message
+    except HaloError as e:
+        return None, None, f"Halo: {e}"
+
+
+def _panel(request: HttpRequest, conn: HaloConnection, ticket_id: int, contact_id: int, **extra):
+    ctx = _panel_ctx(conn, ticket_id, contact_id, **extra)
+    return render(request, "tickettab/partials/panel.html", ctx)
+
+
+@require_POST
+@tab_partial
+def send(request: HttpRequest, conn: HaloConnection, who: tabauth.TabIdentity) -> HttpResponse:
+    ticket_id, contact, problem = _contact_or_problem(request, conn)
+    if problem:
+        return _problem(request, problem, beside_panel=True)
+    method = request.POST.get("method", "")
+    if method not in verification.SEND_METHODS:
+        return _problem(request, "Choose how to send the code.", beside_panel=True)
+    try:
+        verification.send(conn.tenant, contact, ticket_id, who, method)
+    except verification.VerificationError as e:
+        return _panel(request, conn, ticket_id, contact.halo_user_id, error=e.message)
+    return _panel(request, conn, ticket_id, contact.halo_user_id)
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@require_POST
+@tab_partial
+def verify(request: HttpRequest, conn: HaloConnection, who: tabauth.TabIdentity) -> HttpResponse:
+    """Check the code. Needs nothing from Halo: verification works while Halo is down."""
+    vid = _int(request.POST.get("verification_id"))
+    v = Verification.objects.filter(tenant=conn.tenant, pk=vid).first() if vid else None
+    if v is None:
+        return _problem(
+            request, "This verification no longer exists. Start a new one.", beside_panel=True
+        )
+    try:
+        verification.check_code(conn.tenant, v.pk, request.POST.get("code", ""))
+    except verification.VerificationError as e:
+        return _panel(request, conn, v.ticket_id, v.halo_user_id, error=e.message, code_error=True)
+    return _panel(request, conn, v.ticket_id, v.halo_user_id)
+
+
+@require_GET
+@tab_partial
+def status(
+    request: HttpRequest, conn: HaloConnection, who: tabauth.TabIdentity, verification_id: int
+) -> HttpResponse:
+    """Polled while a secure link is pending; the panel stops polling once decided."""
+    v = Verification.objects.filter(tenant=conn.tenant, pk=verification_id).first()
+    if v is None:
+        return _problem(
+            request, "This verification no longer exists. Start a new one.", beside_panel=True
+        )
+    return _panel(request, conn, v.ticket_id, v.halo_user_id)
+
+
+@require_POST
+@tab_partial
+def override(request: HttpRequest, conn: HaloConnection, who: tabauth.TabIdentity) -> HttpResponse:
+    ticket_id, contact, problem = _contact_or_problem(request, conn)
+    if problem:
+        return _problem(request, problem, beside_panel=True)
+    reason = request.POST.get("reason", "")
+    try:
+        verification.record_override(conn.tenant, contact, ticket_id, who, reason)
+    except verification.VerificationError as e:
+        return _panel(request, conn, ticket_id, contact.halo_user_id, error=e.message)
+    return _panel(request, conn, ticket_id, contact.halo_user_id)
