@@ -66,11 +66,11 @@ def shield_for(prefs: VerificationSettings, events: list[Verification]) -> Shiel
         if v.status in (S.VERIFIED, S.OVERRIDE):
             if age < prefs.shield_window:
                 minutes_left = int((prefs.shield_window - age).total_seconds() // 60) + 1
-                how = (
-                    f"verified another way by {v.agent_name}"
-                    if v.status == S.OVERRIDE
-                    else f"verified by {v.get_method_display().lower()}"
-                )
+                how = {
+                    Verification.Method.SMS: "verified by a code sent by SMS",
+                    Verification.Method.EMAIL: "verified by a code sent by email",
+                    Verification.Method.LINK: "confirmed by the secure link",
+                }.get(v.method, f"verified another way by {v.agent_name}")
                 return Shield(
                     "green",
                     "Verified",

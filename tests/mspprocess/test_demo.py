@@ -4,6 +4,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
+from integrations.models import HaloConnection
+from integrations.sandbox import services as sandbox
 from mspprocess.management.commands.demo import DEMO_PASSWORD
 from mspprocess.models import Membership, Tenant
 
@@ -27,7 +29,17 @@ def test_it_seeds_the_demo_and_can_run_twice(settings, capsys) -> None:
     assert Tenant.objects.count() == 1
     assert Membership.objects.count() == 2
     assert User.objects.get(username="acme-tech").check_password(DEMO_PASSWORD)
-    assert "/t/acme/" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "/t/acme/integration/" in out
+
+    # Connected to the sandbox, whose custom tab points at acme's tab.
+    conn = HaloConnection.objects.get(tenant=acme)
+    assert conn.has_credentials and conn.base_url.endswith("/sandbox/halo")
+    assert HaloConnection.objects.count() == 1
+    tab = sandbox.custom_tab()
+    assert tab.url == conn.tab_url
+    assert tab.secret == conn.tab_secret
+    assert "/sandbox/halo/tickets/1001/" in out
 
 
 def test_it_refuses_to_run_with_debug_off(settings) -> None:

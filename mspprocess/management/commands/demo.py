@@ -36,7 +36,7 @@ def sandbox_origin() -> str:
     return f"{base.scheme}://{host}{port}"
 
 
-def connect_to_sandbox(tenant: Tenant, errors: Any) -> list[str]:
+def connect_to_sandbox(tenant: Tenant) -> list[str]:
     """Connect the tenant to the Halo sandbox and configure the sandbox's custom tab
     with the tenant's tab URL and secret, so the demo ends with a working tab."""
     from integrations import services
@@ -57,15 +57,14 @@ def connect_to_sandbox(tenant: Tenant, errors: Any) -> list[str]:
         by=None,
     )
     sandbox.configure_custom_tab(conn.tab_url, conn.tab_secret)
-    lines = [
+    # The connection test calls the sandbox over HTTP, which answers only once the
+    # server runs: `make run` tests the connection right after starting it.
+    return [
         f"  Halo sandbox ticket with the MSP Process tab:   "
         f"{sandbox_origin()}/sandbox/halo/tickets/1001/?tab=msp",
         f"  Codes sent by the demo arrive at:               "
         f"{sandbox_origin()}/sandbox/halo/devices/",
     ]
-    # The connection test calls the sandbox over HTTP, which only answers once the
-    # server runs; `make run` tests the connection right after starting it.
-    return lines
 
 
 class Command(BaseCommand):
@@ -90,14 +89,14 @@ class Command(BaseCommand):
                 user = ensure_user(username, email=f"{username}@example.com")
                 Membership.objects.update_or_create(user=user, tenant=acme, defaults={"role": role})
 
+            sandbox_lines = connect_to_sandbox(acme) if settings.HALO_SANDBOX else []
+
         base = settings.PUBLIC_BASE_URL
-        self.stdout.write(
-            "\n".join(
-                [
-                    "Demo ready. Every demo login uses the password: " + DEMO_PASSWORD,
-                    f"  Admin (superuser `admin`, account manager `am`): {base}/admin/",
-                    f"  Customer sign-in (`acme-admin`, `acme-tech`):   {base}/accounts/login/",
-                    f"  Acme's workspace:                               {base}/t/acme/",
-                ]
-            )
-        )
+        lines = [
+            "Demo ready. Every demo login uses the password: " + DEMO_PASSWORD,
+            f"  Admin (superuser `admin`, account manager `am`): {base}/admin/",
+            f"  Customer sign-in (`acme-admin`, `acme-tech`):   {base}/accounts/login/",
+            f"  Acme's Halo integration page:                   {base}/t/acme/integration/",
+            *sandbox_lines,
+        ]
+        self.stdout.write("\n".join(lines))
