@@ -5,7 +5,7 @@ PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup migrate lint format check-deploy clean
+.PHONY: run test e2e bench setup migrate lint format clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,16 @@ run: migrate
 
 test: setup
 	$(PY) -m pytest
+
+# Browser tests: Playwright driving Debian's chromium (never a downloaded browser).
+e2e: setup
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-e2e.txt
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	E2E=1 $(PY) -m pytest tests/e2e
+
+# Benchmarks (not tests): gunicorn + PostgreSQL + Redis, figures to bench/results.json.
+bench: setup
+	$(PY) -m bench.run
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -86,6 +86,8 @@ class HaloConnection(models.Model):
     check_results = models.JSONField(default=dict, blank=True)
     last_error = models.TextField(blank=True)
     agent_name = models.CharField(max_length=200, blank=True)
+    # Denormalized from check_results so the onboarding console can filter on it.
+    permissions_ok = models.BooleanField("permissions complete", default=False)
 
     # The ticket tab. The key identifies the tenant in the tab URL; the secret lets
     # Halo sign agent_id. Both are shown again on the integration page, so they are
@@ -182,6 +184,7 @@ class HaloConnection(models.Model):
         self.status = self.Status.CONNECTED if result.ok else self.Status.FAILING
         self.last_error = result.error or ""
         self.agent_name = result.agent_name or ""
+        self.permissions_ok = self.permissions_complete
 
     # -- the tab -----------------------------------------------------------------
 
@@ -225,6 +228,10 @@ class HaloConnection(models.Model):
         self.tab_seen_at = now
 
     # -- onboarding --------------------------------------------------------------
+
+    @property
+    def credentials_entered(self) -> bool:
+        return self.has_credentials
 
     @property
     def permissions_complete(self) -> bool:

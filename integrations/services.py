@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
 from integrations.halo.check import ConnectionTestResult, run_connection_test
 from integrations.models import HaloConnection
+from mspprocess import audit
 from mspprocess.models import Tenant
 
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
 logger = logging.getLogger(__name__)
+Action = audit.AuditEvent.Action
 
 
 def connection_for(tenant: Tenant) -> HaloConnection:
@@ -28,8 +33,17 @@ def connection_for(tenant: Tenant) -> HaloConnection:
     return conn
 
 
-def save_credentials(conn: HaloConnection, data: dict[str, Any], by: Any) -> list[str]:
-    """Store what the customer entered; returns the changed field names (never values)."""
+def save_credentials(
+    conn: HaloConnection,
+    data: dict[str, Any],
+    by: Any,
+    *,
+    request: HttpRequest | None = None,
+) -> list[str]:
+    """Store what the customer entered; returns the changed field names (never values).
+
+    `by` is the user who entered them (None for the system); it goes in the audit trail.
+    """
     changed = conn.set_credentials(
         base_url=data["resource_server"],
         client_id=data["client_id"],
@@ -39,27 +53,62 @@ def save_credentials(conn: HaloConnection, data: dict[str, Any], by: Any) -> lis
         by=by,
     )
     if changed:
-        conn.save()
+        with transaction.atomic():
+            conn.save()
+            audit.record(
+                conn.tenant,
+                by,
+                Action.CONNECTION_CREDENTIALS_CHANGED,
+                fields=changed,
+                request=request,
+            )
         logger.info(
             "halo connection %s credentials changed: %s", conn.pk, ", ".join(sorted(changed))
         )
     return changed
 
 
-def test_connection(conn: HaloConnection) -> ConnectionTestResult:
+def test_connection(
+    conn: HaloConnection, *, actor: Any = None, request: HttpRequest | None = None
+) -> ConnectionTestResult:
     """Run the connection test against Halo and store its outcome."""
     result = run_connection_test(conn.credentials())
     conn.record_test(result)
-    conn.save(update_fields=["last_checked", "check_results", "status", "last_error", "agent_name"])
+    with transaction.atomic():
+        conn.save(
+            update_fields=[
+                "last_checked",
+                "check_results",
+                "status",
+                "last_error",
+                "agent_name",
+                "permissions_ok",
+            ]
+        )
+        audit.record(
+            conn.tenant,
+            actor,
+            Action.CONNECTION_TESTED,
+            detail="connected" if result.ok else "failing",
+            request=request,
+        )
     logger.info("halo connection %s tested: %s", conn.pk, "ok" if result.ok else "failing")
     return result
 
 
-def rotate_tab_key(conn: HaloConnection) -> None:
+def rotate_tab_key(
+    conn: HaloConnection, *, actor: Any = None, request: HttpRequest | None = None
+) -> None:
     conn.rotate_tab_key()
-    conn.save()
+    with transaction.atomic():
+        conn.save()
+        audit.record(conn.tenant, actor, Action.CONNECTION_TAB_KEY_ROTATED, request=request)
 
 
-def rotate_tab_secret(conn: HaloConnection) -> None:
+def rotate_tab_secret(
+    conn: HaloConnection, *, actor: Any = None, request: HttpRequest | None = None
+) -> None:
     conn.rotate_tab_secret()
-    conn.save()
+    with transaction.atomic():
+        conn.save()
+        audit.record(conn.tenant, actor, Action.CONNECTION_TAB_SECRET_ROTATED, request=request)

@@ -32,8 +32,8 @@ def integration(request: HttpRequest, tenant: Tenant) -> HttpResponse:
     if request.method == "POST":
         form = ConnectionForm(request.POST, secret_stored=secret_stored)
         if form.is_valid():
-            services.save_credentials(conn, form.cleaned_data, by=request.user)
-            result = services.test_connection(conn)
+            services.save_credentials(conn, form.cleaned_data, by=request.user, request=request)
+            result = services.test_connection(conn, actor=request.user, request=request)
             if result.ok:
                 messages.success(request, "Saved. MSP Process is connected to your Halo.")
             else:
@@ -61,7 +61,7 @@ def integration_test(request: HttpRequest, tenant: Tenant) -> HttpResponse:
     conn = services.connection_for(tenant)
     if not conn.has_credentials:
         messages.error(request, "Enter your Halo credentials first.")
-    elif services.test_connection(conn).ok:
+    elif services.test_connection(conn, actor=request.user, request=request).ok:
         messages.success(request, "Connection test passed.")
     else:
         messages.error(request, "The connection test failed: see below.")
@@ -73,14 +73,14 @@ def integration_test(request: HttpRequest, tenant: Tenant) -> HttpResponse:
 def integration_rotate(request: HttpRequest, tenant: Tenant, what: str) -> HttpResponse:
     conn = services.connection_for(tenant)
     if what == "tab-key":
-        services.rotate_tab_key(conn)
+        services.rotate_tab_key(conn, actor=request.user, request=request)
         messages.success(
             request,
             "New tab URL generated. The old one has stopped working: paste the new URL "
             "into your custom tab in Halo.",
         )
     else:
-        services.rotate_tab_secret(conn)
+        services.rotate_tab_secret(conn, actor=request.user, request=request)
         messages.success(
             request,
             "New tab secret generated. The old one has stopped working: paste the new "

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
 from mspprocess.models import Membership, Tenant
+from mspprocess.staff_auth import needs_second_factor, redirect_to_second_factor
 
 View = Callable[..., HttpResponse]
 
@@ -45,6 +46,10 @@ def tenant_view(
             if membership is None:
                 user = request.user
                 if staff_permission and user.is_staff and user.has_perm(staff_permission):
+                    # Staff reach customers' credentials here: the same second factor
+                    # as the admin applies.
+                    if needs_second_factor(request):
+                        return redirect_to_second_factor(request)
                     tenant = Tenant.objects.filter(slug=slug).first()
                     if tenant is not None:
                         request.membership = None  # type: ignore[attr-defined]

@@ -7,7 +7,7 @@ console (our staff invite a customer's first admin).
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -21,7 +21,11 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from mspprocess import audit
 from mspprocess.models import Membership, Tenant
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +66,14 @@ def _username_for(email: str) -> str:
     return candidate
 
 
-def invite(tenant: Tenant, email: str, role: str, invited_by: Any | None) -> Membership:
+def invite(
+    tenant: Tenant,
+    email: str,
+    role: str,
+    invited_by: Any | None,
+    *,
+    request: HttpRequest | None = None,
+) -> Membership:
     """Add the person using `email` to `tenant`, creating their account if needed.
 
     Raises InvitationError with a message for the inviter. Does not send the
@@ -98,6 +109,13 @@ def invite(tenant: Tenant, email: str, role: str, invited_by: Any | None) -> Mem
                 user.set_unusable_password()
                 user.save()
             membership = Membership.objects.create(tenant=tenant, user=user, role=role)
+            audit.record(
+                tenant,
+                invited_by,
+                audit.AuditEvent.Action.MEMBERSHIP_ADDED,
+                detail=f"{email} as {membership.get_role_display()}",
+                request=request,
+            )
     except IntegrityError:
         # Two admins inviting the same address at the same moment.
         raise InvitationError(
@@ -136,7 +154,9 @@ def _display_name(user: Any | None) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def send_invitation(membership: Membership, invited_by: Any | None) -> None:
+def send_invitation(
+    membership: Membership, invited_by: Any | None, *, request: HttpRequest | None = None
+) -> None:
     """Email the invitation. Raises what the mail backend raises when it fails.
 
     People who already have a password are sent to the sign-in page; everyone else
@@ -166,3 +186,10 @@ def send_invitation(membership: Membership, invited_by: Any | None) -> None:
     message.attach_alternative(html, "text/html")
     message.send()
     logger.info("invitation for membership %s sent", membership.pk)
+    audit.record(
+        tenant,
+        invited_by,
+        audit.AuditEvent.Action.INVITATION_SENT,
+        detail=user.email,
+        request=request,
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import socket
+from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
@@ -12,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from mspprocess import audit
 from mspprocess.access import tenant_view
 from mspprocess.invitations import InvitationError, invite, send_invitation
 from mspprocess.member_forms import InviteForm, RoleForm
@@ -59,19 +61,45 @@ def _refuse_if_last_admin(membership: Membership, by: Membership | None, action:
     )
 
 
-def change_role(membership: Membership, role: str, by: Membership | None) -> None:
+def _actor(by: Membership | None, request: HttpRequest | None) -> Any:
+    if request is not None:
+        return request.user
+    return by.user if by is not None else None
+
+
+def change_role(
+    membership: Membership, role: str, by: Membership | None, *, request: HttpRequest | None = None
+) -> None:
+    before = membership.get_role_display()
     with transaction.atomic():
         if role != Membership.Role.ADMIN:
             _refuse_if_last_admin(membership, by, "make them a technician")
         membership.role = role
         membership.save(update_fields=["role"])
+        audit.record(
+            membership.tenant,
+            _actor(by, request),
+            audit.AuditEvent.Action.MEMBERSHIP_ROLE_CHANGED,
+            fields=["role"],
+            detail=f"{_name(membership)}: {before} → {membership.get_role_display()}",
+            request=request,
+        )
 
 
-def remove(membership: Membership, by: Membership | None) -> None:
+def remove(
+    membership: Membership, by: Membership | None, *, request: HttpRequest | None = None
+) -> None:
     # The account stays: it may belong to other workspaces, and past verifications
     # keep the name of the technician who made them.
     with transaction.atomic():
         _refuse_if_last_admin(membership, by, "remove them")
+        audit.record(
+            membership.tenant,
+            _actor(by, request),
+            audit.AuditEvent.Action.MEMBERSHIP_REMOVED,
+            detail=f"{_name(membership)} ({membership.get_role_display()})",
+            request=request,
+        )
         membership.delete()
 
 
@@ -101,7 +129,11 @@ def member_invite(request: HttpRequest, tenant: Tenant) -> HttpResponse:
     if form.is_valid():
         try:
             membership = invite(
-                tenant, form.cleaned_data["email"], form.cleaned_data["role"], request.user
+                tenant,
+                form.cleaned_data["email"],
+                form.cleaned_data["role"],
+                request.user,
+                request=request,
             )
         except InvitationError as e:
             form.add_error("email", e)
@@ -114,7 +146,7 @@ def member_invite(request: HttpRequest, tenant: Tenant) -> HttpResponse:
 def _send(request: HttpRequest, membership: Membership) -> None:
     email = membership.user.email
     try:
-        send_invitation(membership, request.user)
+        send_invitation(membership, request.user, request=request)
     except MAIL_ERRORS as e:
         logger.warning("invitation for membership %s not sent: %s", membership.pk, type(e).__name__)
         messages.warning(
@@ -149,7 +181,7 @@ def member_role(request: HttpRequest, tenant: Tenant, pk: int) -> HttpResponse:
         return redirect("members", tenant.slug)
     me = request.membership  # type: ignore[attr-defined]
     try:
-        change_role(membership, role, by=me)
+        change_role(membership, role, by=me, request=request)
     except LastAdminError as e:
         messages.error(request, e.message)
         return redirect("members", tenant.slug)
@@ -169,7 +201,7 @@ def member_remove(request: HttpRequest, tenant: Tenant, pk: int) -> HttpResponse
     is_me = membership.pk == me.pk
     if request.method == "POST":
         try:
-            remove(membership, by=me)
+            remove(membership, by=me, request=request)
         except LastAdminError as e:
             messages.error(request, e.message)
             return redirect("members", tenant.slug)

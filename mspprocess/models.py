@@ -71,3 +71,6 @@ class Membership(models.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == self.Role.ADMIN
+
+
+from mspprocess.audit import AuditEvent  # noqa: E402,F401 - registered with the app's models

@@ -7,6 +7,7 @@ to `.env`. With DEBUG off, missing secrets stop start-up instead of falling back
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -97,6 +98,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "mspprocess",
     "integrations",
     "integrations.sandbox",
@@ -110,9 +114,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks request.user verified once a TOTP code was entered in this session...
+    "django_otp.middleware.OTPMiddleware",
+    # ...which staff need before the admin opens (see STAFF_REQUIRE_2FA).
+    "mspprocess.staff_auth.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as axes asks: it turns a lockout flagged during sign-in into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "mspprocess.urls"
@@ -154,10 +164,53 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Axes first: it refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # invitations are password resets; give them 3 days
+
+# Failed sign-ins (the sign-in page, the admin's, the tab's) are throttled per
+# username and, separately, per client address: guessing one account's password
+# and spraying one password over many accounts both stop after 5 failures.
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_COOLOFF_TIME = timedelta(minutes=15)  # the lockout page says 15 minutes
+# A correct password forgives this client's own typos for that account only (not
+# everything from its address, which would let an attacker with an account of his
+# own reset the count between guesses at someone else's): see LoginThrottleHandler.
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "mspprocess.staff_auth.LoginThrottleHandler"
+# Retries during a lockout are refused without being counted: the wait never grows
+# past 15 minutes, and an attacker's hammering writes nothing.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Behind a proxy, the client's address is the one the proxy added to
+# X-Forwarded-For; see mspprocess.staff_auth.client_ip.
+AXES_CLIENT_IP_CALLABLE = "mspprocess.staff_auth.client_ip"
+# How many proxies in front of us append to X-Forwarded-For (one load balancer).
+# Read only when SECURE_PROXY_SSL_HEADER says we are behind a proxy.
+TRUSTED_PROXY_COUNT = 1
+# Our page (or the tab's JSON), status 429, naming neither the account nor whether
+# it exists.
+AXES_LOCKOUT_CALLABLE = "mspprocess.staff_auth.lockout_response"
+# Successful sign-ins are not kept (a row per sign-in, forever); failures are, only
+# until their cool-off ends.
+AXES_DISABLE_ACCESS_LOG = True
+# No start-up banner on stdout (commands print there); log lines name the client by
+# the masked lockout parameters only.
+AXES_VERBOSE = False
+
+# Staff pass a TOTP check after their password before the admin opens. Off in
+# development so the demo logins work as printed; staff may still enrol at
+# /accounts/2fa/, and once they have, they are asked for a code.
+STAFF_REQUIRE_2FA = env.bool("STAFF_REQUIRE_2FA", default=not DEBUG)
+OTP_TOTP_ISSUER = "MSP Process"
+# The TOTP admin (where a lost authenticator is deleted) never shows a stored secret.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

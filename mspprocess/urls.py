@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("tickettab.urls")),
     path("", include("tickettab.workspace_urls")),
     path("", include("mspprocess.member_urls")),
+    path("", include("mspprocess.audit_urls")),
+    path("", include("mspprocess.staff_urls")),
     path("admin/", admin.site.urls),
 ]
 

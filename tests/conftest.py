@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,6 +12,9 @@ from integrations import services
 from integrations.models import HaloConnection
 from integrations.sandbox import services as sandbox
 from mspprocess.models import Tenant
+
+# Browser tests need Playwright and Chromium: `make e2e` runs them (E2E=1).
+collect_ignore_glob = [] if os.environ.get("E2E") else ["e2e/*"]
 
 
 @pytest.fixture(autouse=True)

@@ -63,6 +63,8 @@ class ConnectionFactory(factory.django.DjangoModelFactory):
     base_url = "https://acme.halopsa.com"
     client_id = "client-id"
     client_secret = "client-secret-value"
+    # As set_credentials does: the console reads "credentials entered" from it.
+    secret_changed_at = factory.LazyFunction(timezone.now)
 
     @factory.post_generation
     def _keys(obj, create, extracted, **kwargs):

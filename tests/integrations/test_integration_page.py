@@ -100,7 +100,7 @@ def test_it_keeps_the_stored_secret_when_left_blank(client, monkeypatch) -> None
     conn.save()
     version = conn.credentials_version
     # Don't reach Halo: this test is about what is stored.
-    monkeypatch.setattr(services, "test_connection", lambda c: FakeResult())
+    monkeypatch.setattr(services, "test_connection", lambda c, **kwargs: FakeResult())
     client.force_login(m.user)
     client.post(
         f"/t/{m.tenant.slug}/integration/",

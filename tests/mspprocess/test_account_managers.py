@@ -17,13 +17,25 @@ def account_manager():
 def test_it_gives_account_managers_exactly_their_permissions() -> None:
     group = Group.objects.get(name="Account managers")
     assert sorted(group.permissions.values_list("content_type__app_label", "codename")) == [
+        ("integrations", "add_haloconnection"),
+        ("integrations", "change_haloconnection"),
+        ("integrations", "view_haloconnection"),
         ("mspprocess", "add_membership"),
         ("mspprocess", "add_tenant"),
         ("mspprocess", "change_membership"),
         ("mspprocess", "change_tenant"),
+        ("mspprocess", "view_auditevent"),
         ("mspprocess", "view_membership"),
         ("mspprocess", "view_tenant"),
+        ("tickettab", "add_verificationsettings"),
+        ("tickettab", "change_verificationsettings"),
+        ("tickettab", "view_note"),
+        ("tickettab", "view_verification"),
+        ("tickettab", "view_verificationsettings"),
     ]
+    codenames = set(group.permissions.values_list("codename", flat=True))
+    assert not {c for c in codenames if c.startswith("delete_")}
+    assert not group.permissions.filter(content_type__app_label="auth").exists()
 
 
 def test_it_lets_account_managers_change_tenants_in_the_admin(client) -> None:

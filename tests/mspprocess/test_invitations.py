@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
+from django.http import HttpRequest
 
 from mspprocess.invitations import InvitationError, invite, send_invitation, set_password_url
 from mspprocess.models import Membership
@@ -124,7 +125,9 @@ def test_it_emails_a_set_password_link_that_works_once(client, mailoutbox, setti
     assert response.status_code == 302
     user = User.objects.get(email="new@example.com")
     assert user.check_password("a long new passphrase 42")
-    assert client.login(username="new@example.com", password="a long new passphrase 42")
+    assert client.login(
+        request=HttpRequest(), username="new@example.com", password="a long new passphrase 42"
+    )
 
     # The password is part of the token: the link is spent.
     client.logout()

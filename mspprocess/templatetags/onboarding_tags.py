@@ -1,0 +1,42 @@
+"""The onboarding console's home: tenants per stage and the ones stuck."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django import template
+from django.db.models import Count
+from django.utils import timezone
+
+from mspprocess import progress
+from mspprocess.models import Tenant
+
+register = template.Library()
+
+STUCK_AFTER = timedelta(days=7)
+
+
+@register.simple_tag(takes_context=True)
+def onboarding_overview(context: Any) -> dict[str, Any]:
+    request = context["request"]
+    if not request.user.has_perm("mspprocess.view_tenant"):
+        return {}
+    tenants = progress.with_progress(Tenant.objects.all())
+    counts = dict(
+        tenants.filter(status=Tenant.Status.ONBOARDING)
+        .values_list("onboarding_stage")
+        .annotate(n=Count("pk"))
+        .values_list("onboarding_stage", "n")
+    )
+    stuck = (
+        tenants.filter(status=Tenant.Status.ONBOARDING, created__lt=timezone.now() - STUCK_AFTER)
+        .select_related("account_manager")
+        .order_by("created")[:50]
+    )
+    return {
+        "stages": [(s, counts.get(s.number, 0)) for s in progress.STAGES],
+        "stuck": list(stuck),
+        "active": Tenant.objects.filter(status=Tenant.Status.ACTIVE).count(),
+        "suspended": Tenant.objects.filter(status=Tenant.Status.SUSPENDED).count(),
+    }
