@@ -6,16 +6,14 @@ events here; staff with the view permission (account managers) can read them.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from mspprocess.audit import AuditEvent, join_words
+from mspprocess.readonly_admin import ReadOnlyAdmin
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = [
         "created",
         "tenant",
@@ -53,12 +51,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     @admin.display(description="Fields")
     def fields_display(self, event: AuditEvent) -> str:
         return join_words(event.field_labels)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

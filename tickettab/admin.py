@@ -7,21 +7,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from mspprocess.readonly_admin import ReadOnlyAdmin
 from tickettab import outbox
 from tickettab.models import Note, Verification
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records of what happened: nobody edits or deletes them here."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(Verification)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
+from mspprocess.filters import DateRangeFilterForm
 from tickettab.models import Verification, VerificationSettings
 
 
@@ -61,18 +60,9 @@ class VerificationSettingsForm(forms.ModelForm):
         return value
 
 
-class ReportFilterForm(forms.Form):
-    """Filters of the verification report; every field is optional.
+class ReportFilterForm(DateRangeFilterForm):
+    """Filters of the verification report; every field is optional."""
 
-    A field that does not validate (a mistyped date) is ignored, not the others.
-    """
-
-    date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
     technician = forms.ChoiceField(label="Technician", required=False)
     outcome = forms.ChoiceField(
         label="Outcome",
@@ -91,28 +81,10 @@ class ReportFilterForm(forms.Form):
         self.fields["technician"].choices = [("", "Any technician")] + [
             (name, name) for name in technicians
         ]
-        for name in ("date_from", "date_to"):
-            self.fields[name].error_messages["invalid"] = "Enter a date like 2025-01-31."
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", "The end date is before the start date.")
-        return data
-
-    @property
-    def is_filtered(self) -> bool:
-        return any(self.data.get(name) for name in self.fields)
 
     def filter(self, qs: QuerySet[Verification]) -> QuerySet[Verification]:
-        self.is_valid()
+        qs = super().filter(qs)
         data = self.cleaned_data
-        if start := data.get("date_from"):
-            qs = qs.filter(created__gte=_start_of(start))
-        if end := data.get("date_to"):
-            # The whole "to" day is included.
-            qs = qs.filter(created__lt=_start_of(end + timedelta(days=1)))
         if technician := data.get("technician"):
             qs = qs.filter(agent_name=technician)
         if outcome := data.get("outcome"):
@@ -124,7 +96,3 @@ class ReportFilterForm(forms.Form):
                 match |= Q(halo_user_id=int(contact))
             qs = qs.filter(match)
         return qs
-
-
-def _start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
