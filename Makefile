@@ -37,7 +37,7 @@ test: setup
 e2e: setup
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-e2e.txt
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
-	E2E=1 $(PY) -m pytest tests/e2e
+	E2E=1 $(PY) -m pytest -p playwright tests/e2e
 
 # Benchmarks (not tests): gunicorn + PostgreSQL + Redis, figures to bench/results.json.
 bench: setup

@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from integrations import services
+from integrations import addresses, services
 from integrations.forms import ConnectionForm
 from integrations.halo.check import REQUIRED_PERMISSIONS
 from integrations.onboarding import onboarding_steps
@@ -18,7 +18,8 @@ integration_view = tenant_view(Membership.Role.ADMIN, staff_permission="mspproce
 
 def _initial(conn) -> dict[str, str]:
     return {
-        "resource_server": conn.base_url,
+        # With /api, so that saving again keeps a path (self-hosted Halo, the sandbox).
+        "resource_server": addresses.api_base(conn.base_url) if conn.base_url else "",
         "client_id": conn.client_id,
         "auth_server": conn.auth_server,
         "halo_tenant": conn.halo_tenant,

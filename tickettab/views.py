@@ -65,8 +65,6 @@ def entry(request: HttpRequest, conn: HaloConnection) -> HttpResponse:
         )
         ctx["token"] = tabauth.issue_token(identity)
         ctx["who"] = identity.name
-    if request.headers.get("Sec-Fetch-Dest", "iframe") == "iframe":
-        conn.mark_tab_seen()
     return render(request, "tickettab/tab.html", ctx)
 
 
@@ -152,6 +150,10 @@ def ticket(request: HttpRequest, conn: HaloConnection, who: tabauth.TabIdentity)
         return _problem(request, e.message, retry)
     except HaloError as e:
         return _problem(request, f"Halo: {e}", retry)
+    if request.GET.get("framed") == "1":
+        # The tab's script says it runs inside a frame: only a page the browser let
+        # frame us (the tenant's Halo, by our CSP) gets this far.
+        conn.mark_tab_seen()
     panel = _panel_ctx(conn, ctx.ticket_id, ctx.contact.halo_user_id, contact=ctx.contact)
     return render(request, "tickettab/partials/ticket.html", {"t": ctx, "who": who, **panel})
 

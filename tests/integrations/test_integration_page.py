@@ -40,6 +40,8 @@ def test_it_saves_normalizes_and_tests_the_connection(client, live_halo) -> None
     assert 'id="step-tabs_allowed" data-done="true"' in body
     assert 'id="step-tab_seen" data-done="false"' in body
     assert live_halo.client_secret not in body
+    # Shown with /api, so that saving again keeps the path before it.
+    assert f'value="{live_halo.url}/api"' in body
 
 
 @live

@@ -39,6 +39,13 @@ def test_it_asks_without_deciding_on_get(client, link) -> None:
     assert not Note.objects.exists()
 
 
+def test_it_lets_browsers_send_an_origin_with_the_buttons(client, link) -> None:
+    url, _ = link
+    # "no-referrer" makes browsers post with "Origin: null", which CSRF refuses.
+    policy = client.get(url).headers.get("Referrer-Policy", "")
+    assert policy == "same-origin"
+
+
 def test_it_confirms_on_yes(client, link) -> None:
     url, v = link
     response = client.post(url, {"answer": "yes"})

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
@@ -180,30 +179,6 @@ def test_it_sets_no_cookie_and_the_tenants_frame_ancestors(client, monkeypatch) 
 def test_it_keeps_x_frame_options_on_other_pages(client) -> None:
     assert client.get("/accounts/login/")["X-Frame-Options"] == "DENY"
     assert "Content-Security-Policy" not in client.get("/accounts/login/").headers
-
-
-def test_it_records_the_custom_tab_as_seen_at_most_once_a_minute(client, monkeypatch) -> None:
-    monkeypatch.setattr("tickettab.views._agent_name", lambda c, a: "Priya Shah")
-    conn = ConnectionFactory()
-    client.get(signed_url(conn), HTTP_SEC_FETCH_DEST="iframe")
-    conn.refresh_from_db()
-    first = conn.tab_seen_at
-    assert first is not None
-    client.get(signed_url(conn), HTTP_SEC_FETCH_DEST="iframe")
-    conn.refresh_from_db()
-    assert conn.tab_seen_at == first
-    HaloConnection.objects.filter(pk=conn.pk).update(tab_seen_at=first - timedelta(minutes=2))
-    client.get(signed_url(conn), HTTP_SEC_FETCH_DEST="iframe")
-    conn.refresh_from_db()
-    assert conn.tab_seen_at > first - timedelta(minutes=2)
-
-
-def test_it_does_not_count_a_top_level_visit_as_the_custom_tab(client, monkeypatch) -> None:
-    monkeypatch.setattr("tickettab.views._agent_name", lambda c, a: "Priya Shah")
-    conn = ConnectionFactory()
-    client.get(signed_url(conn), HTTP_SEC_FETCH_DEST="document")
-    conn.refresh_from_db()
-    assert conn.tab_seen_at is None
 
 
 # -- the tab token ---------------------------------------------------------------------

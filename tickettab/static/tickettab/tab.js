@@ -49,7 +49,8 @@
     signin.hidden = true;
     ticket.hidden = false;
     const id = encodeURIComponent(root.dataset.ticketId || "");
-    htmx.ajax("GET", base + "ticket/?ticket_id=" + id, { target: "#ticket", swap: "innerHTML" });
+    const framed = window.self !== window.top ? "&framed=1" : "";
+    htmx.ajax("GET", base + "ticket/?ticket_id=" + id + framed, { target: "#ticket", swap: "innerHTML" });
   }
 
   function showSignin(message) {
