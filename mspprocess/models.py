@@ -35,6 +35,8 @@ class Tenant(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # The console lists tenants by name, thousands of them.
+        indexes = [models.Index(fields=["name", "id"], name="tenant_name_idx")]
 
     def __str__(self) -> str:
         return self.name

@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 
 from integrations import services
+from integrations.halo.client import drop_shared_session
 from integrations.models import HaloConnection
 from integrations.sandbox import services as sandbox
 from mspprocess.models import Tenant
@@ -21,9 +22,16 @@ collect_ignore_glob = [] if os.environ.get("E2E") else ["e2e/*"]
 def _fast_hashing_and_clean_cache(settings) -> Iterator[None]:
     # Real hashers cost ~0.3 s a login; the suite logs in hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Notes are posted in a background thread in production; tests want them now
+    # (tests/tickettab/test_outbox.py covers the thread).
+    settings.OUTBOX_SEND_INLINE = True
+    settings.HALO_KEEP_ALIVE = False
     cache.clear()
     yield
     cache.clear()
+    # The Halo client keeps connections alive per thread; close them while the
+    # live server that answered them still runs.
+    drop_shared_session()
 
 
 @dataclass

@@ -66,8 +66,13 @@ class VerificationSettings(models.Model):
 
     @classmethod
     def for_tenant(cls, tenant: Tenant) -> VerificationSettings:
-        obj, _ = cls.objects.get_or_create(tenant=tenant)
-        return obj
+        # Kept on the tenant instance: one request asks several times (limits, the
+        # note's outcome, the panel) and the answer does not change within it.
+        cached = getattr(tenant, "_verification_settings", None)
+        if cached is None:
+            cached, _ = cls.objects.get_or_create(tenant=tenant)
+            tenant._verification_settings = cached  # type: ignore[attr-defined]
+        return cached
 
     @property
     def enabled_methods(self) -> list[str]:
@@ -140,6 +145,8 @@ class Verification(models.Model):
         indexes = [
             models.Index(fields=["tenant", "halo_user_id", "-created"], name="verif_contact_idx"),
             models.Index(fields=["tenant", "-created"], name="verif_tenant_idx"),
+            # The onboarding console asks "has this tenant verified anyone yet?"
+            models.Index(fields=["tenant", "status"], name="verif_tenant_status_idx"),
         ]
 
     def __str__(self) -> str:

@@ -9,9 +9,11 @@ again we look for the note's marker among the ticket's actions.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -26,6 +28,10 @@ logger = logging.getLogger(__name__)
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=24)
 LEASE = timedelta(minutes=2)
+# Posts notes after the response: a slow or hanging Halo must not hold up the
+# technician (a read can take up to the client's timeout). A note whose thread dies
+# with its process is still pending; its lease expires and deliver_outbox sends it.
+_sender = ThreadPoolExecutor(max_workers=2, thread_name_prefix="outbox")
 NOTED_STATUSES = (
     Verification.Status.VERIFIED,
     Verification.Status.OVERRIDE,
@@ -43,8 +49,24 @@ def enqueue_note(v: Verification) -> Note | None:
     note.outcome = prefs.note_outcome
     note.text = notes.note_text(v, note.marker)
     note.save()
-    transaction.on_commit(lambda: deliver(note.pk))
+    transaction.on_commit(lambda: send_soon(note.pk))
     return note
+
+
+def send_soon(note_id: int) -> Future | None:
+    """Post the note in the background (inline when OUTBOX_SEND_INLINE, for tests)."""
+    if getattr(settings, "OUTBOX_SEND_INLINE", False):
+        deliver(note_id)
+        return None
+    return _sender.submit(_deliver_in_thread, note_id)
+
+
+def _deliver_in_thread(note_id: int) -> str:
+    try:
+        return deliver(note_id)
+    finally:
+        # Each thread has its own database connection; don't leave it open.
+        connections.close_all()
 
 
 def backoff(attempts: int) -> timedelta:

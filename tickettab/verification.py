@@ -155,13 +155,15 @@ def _refuse_if_finished(v: Verification) -> None:
 def check_code(tenant: Tenant, verification_id: int, typed: str) -> Verification:
     """Check the code the caller read back. Five wrong entries lock the attempt."""
     code = codes.normalize_code(typed)
-    if not code.isdigit() or len(code) != codes.CODE_DIGITS:
-        raise VerificationError("Type the 6 digits the caller reads to you.")
     with transaction.atomic():
         v = _pending(tenant, verification_id)
+        v.tenant = tenant  # the note needs it; don't load it again
         if v.method not in (Verification.Method.SMS, Verification.Method.EMAIL):
             raise VerificationError("This verification has no code to type.", v)
         _refuse_if_finished(v)
+        if not code.isdigit() or len(code) != codes.CODE_DIGITS:
+            # Not a guess: a typo costs no attempt.
+            raise VerificationError("Type the 6 digits the caller reads to you.", v)
         if codes.check_code(code, v.code_hash):
             v.status, v.completed_at = Verification.Status.VERIFIED, timezone.now()
             v.save(update_fields=["status", "completed_at"])

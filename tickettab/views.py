@@ -197,15 +197,13 @@ def _int(value: str | None) -> int | None:
 @tab_partial
 def verify(request: HttpRequest, conn: HaloConnection, who: tabauth.TabIdentity) -> HttpResponse:
     """Check the code. Needs nothing from Halo: verification works while Halo is down."""
-    vid = _int(request.POST.get("verification_id"))
-    v = Verification.objects.filter(tenant=conn.tenant, pk=vid).first() if vid else None
-    if v is None:
-        return _problem(
-            request, "This verification no longer exists. Start a new one.", beside_panel=True
-        )
+    vid = _int(request.POST.get("verification_id")) or 0
     try:
-        verification.check_code(conn.tenant, v.pk, request.POST.get("code", ""))
+        v = verification.check_code(conn.tenant, vid, request.POST.get("code", ""))
     except verification.VerificationError as e:
+        if e.verification is None:
+            return _problem(request, e.message, beside_panel=True)
+        v = e.verification
         return _panel(request, conn, v.ticket_id, v.halo_user_id, error=e.message, code_error=True)
     return _panel(request, conn, v.ticket_id, v.halo_user_id)
 

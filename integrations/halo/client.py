@@ -9,7 +9,9 @@ off 5 s doubling to 60 s; callers that can wait longer pass their own `retries`.
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 
 import requests
@@ -51,6 +53,37 @@ _PERMISSIONS = (
 )
 
 
+_local = threading.local()
+
+
+def shared_session() -> requests.Session:
+    """This thread's HTTP session to every Halo: connections (and TLS sessions) are
+    kept alive between tab opens instead of a new handshake per request.
+
+    SafeAdapter checks and pins each request's address, and its pools are keyed by
+    that pinned address, so sharing is safe. Cookies are never kept: one session
+    serves every tenant's Halo, and nothing we call needs them.
+    """
+    session = getattr(_local, "session", None)
+    if session is None:
+        session = netsafe.safe_session()
+        session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+        session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+        if not _setting("HALO_KEEP_ALIVE", True):
+            # Tests: Django's live server cannot take connections that outlive a test.
+            session.headers["Connection"] = "close"
+        _local.session = session
+    return session
+
+
+def drop_shared_session() -> None:
+    """Close this thread's session and its kept-alive connections."""
+    session = getattr(_local, "session", None)
+    if session is not None:
+        session.close()
+        _local.session = None
+
+
 class _Unauthorized(Exception):
     """Halo refused the access token (401): renew it once, then give up."""
 
@@ -66,12 +99,12 @@ class HaloClient:
         self.creds = creds
         self.retries = _setting("HALO_RETRIES", RETRIES) if retries is None else retries
         self.retry_unauthorized = retry_unauthorized
-        self._http = netsafe.safe_session()
-        self._http.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+        self._http = shared_session()
         self._oauth = tokens.oauth_session(creds, USER_AGENT)
+        # The token this client uses: read from the cache once, not once per call.
+        self._token: tokens.Token | None = None
 
     def close(self) -> None:
-        self._http.close()
         self._oauth.close()
 
     def __enter__(self) -> HaloClient:
@@ -127,10 +160,12 @@ class HaloClient:
         if fresh:
             # The connection test must prove the credentials, not a cached token.
             # It is a rare, manual action, so it does not queue behind the lock.
-            token = tokens.fetch(self.creds, self._oauth)
-            tokens.store(self.creds, token)
-            return token
-        return tokens.get(self.creds, lambda: tokens.fetch(self.creds, self._oauth))
+            self._token = tokens.fetch(self.creds, self._oauth)
+            tokens.store(self.creds, self._token)
+            return self._token
+        if self._token is None or not self._token.usable():
+            self._token = tokens.get(self.creds, lambda: tokens.fetch(self.creds, self._oauth))
+        return self._token
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         return self._call("GET", path, params=params)
@@ -155,6 +190,7 @@ class HaloClient:
                 return self._send(token, method, path, params, body)
             except _Unauthorized:
                 tokens.forget(self.creds, token)
+                self._token = None
                 if renewed or not self.retry_unauthorized:
                     raise _token_refused() from None
                 renewed = True

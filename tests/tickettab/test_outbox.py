@@ -42,6 +42,24 @@ def test_it_posts_the_note_after_commit(live_halo, contact) -> None:
 
 
 @live
+def test_it_posts_in_the_background_after_commit(live_halo, contact, settings, monkeypatch):
+    settings.OUTBOX_SEND_INLINE = False
+    futures = []
+    real_submit = outbox._sender.submit
+    monkeypatch.setattr(
+        outbox._sender, "submit", lambda *a: futures.append(real_submit(*a)) or futures[-1]
+    )
+    tenant = TenantFactory()
+    live_halo.connect(tenant)
+    note = override(tenant, contact)
+    assert len(futures) == 1  # queued by on_commit, not sent in the request
+    assert futures[0].result(timeout=20) == "sent"
+    note.refresh_from_db()
+    assert note.status == Note.Status.SENT
+    assert len([a for a in sandbox.posted_actions(1001) if str(note.marker) in a["note"]]) == 1
+
+
+@live
 def test_it_retries_a_failing_halo_and_posts_exactly_once(live_halo, contact) -> None:
     tenant = TenantFactory()
     live_halo.connect(tenant)

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from mspprocess.models import Tenant
 from tests.factories import TenantFactory, VerificationFactory
 from tests.tickettab.conftest import agent
 from tickettab import codes, shield, verification
@@ -193,6 +194,7 @@ def test_it_hashes_codes_with_a_salt() -> None:
 
 
 def shield_of(tenant):
+    tenant = Tenant.objects.get(pk=tenant.pk)  # as a new request would: settings read afresh
     return shield.shield_for(VerificationSettings.for_tenant(tenant), shield.history(tenant, 201))
 
 

@@ -1,0 +1,162 @@
+"""Turning the figures into goals met or missed, a table on stdout and results.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+OVERHEAD_GOAL_MS = 15.0
+THROUGHPUT_GOAL = 0.40
+HALO_CALLS_GOAL = 2.0
+MEMORY_TOLERANCE_KIB = 1024  # allocator noise; a leak of a few KiB a request is far more
+
+
+def _get(d: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(d, dict) or key not in d:
+            return None
+        d = d[key]
+    return d
+
+
+def goals(f: dict[str, Any]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+
+    def add(figure: str, value: Any, goal: str, met: bool | None) -> None:
+        rows.append({"figure": figure, "measured": value, "goal": goal, "met": met})
+
+    for lat in ("0ms", "150ms"):
+        over = _get(f, f"tab_latency_{lat}", "c1", "overhead_ms")
+        met = None if over is None else over <= OVERHEAD_GOAL_MS
+        add(f"partial overhead over Halo, p50, c=1, Halo +{lat}", _ms(over), "≤ 15 ms", met)
+        entry = _get(f, f"tab_latency_{lat}", "c1", "entry_over_healthz_ms")
+        add(f"entry page over /healthz, p50, c=1, Halo +{lat}", _ms(entry), "reported", None)
+    for c in ("c8", "c32"):
+        ratio = _get(f, "tab_latency_0ms", c, "partial_vs_healthz_throughput")
+        met = None if ratio is None else ratio >= THROUGHPUT_GOAL
+        value = None if ratio is None else f"{ratio:.0%}"
+        add(f"partial throughput / /healthz throughput, {c}", value, "≥ 40 %", met)
+    ratio = _get(f, "tab_latency_0ms", "c8", "partial_vs_healthz_cpu_capacity")
+    add(
+        "same, from app CPU ms per request (c8)",
+        None if ratio is None else f"{ratio:.0%}",
+        "≥ 40 %",
+        None if ratio is None else ratio >= THROUGHPUT_GOAL,
+    )
+    per_open = _get(f, "halo_calls", "calls_per_open")
+    add(
+        "Halo calls per warm tab open",
+        per_open,
+        "≤ 2",
+        None if per_open is None else per_open <= HALO_CALLS_GOAL,
+    )
+    add(
+        "Halo connections per warm tab open",
+        _get(f, "halo_calls", "connections_per_open"),
+        "reported",
+        None,
+    )
+    for name in ("token_burst_sync", "token_burst_threaded"):
+        n = _get(f, name, "token_requests")
+        label = _get(f, name, "server") or name
+        add(
+            f"token requests, 100 cold opens, {label}",
+            n,
+            "exactly 1",
+            None if n is None else n == 1,
+        )
+    for view, verdict in (_get(f, "queries", "verdict") or {}).items():
+        counts = [_get(s, view, "queries") for s in (_get(f, "queries", "states") or {}).values()]
+        value = " → ".join("✗" if c is None else str(c) for c in counts)
+        add(
+            f"queries: {view}",
+            value,
+            "constant",
+            None if verdict == "failed" else verdict == "constant",
+        )
+    for lat in ("0ms", "150ms"):
+        trip = _get(f, "round_trip", lat)
+        value = None
+        if trip:
+            value = (
+                f"send {_ms(trip['send_p50_ms'])} + verify {_ms(trip['verify_p50_ms'])} "
+                f"({trip['ok']}/{trip['trips']} ok)"
+            )
+        add(f"verification round trip p50, Halo +{lat}", value, "reported", None)
+    growth = _get(f, "memory", "growth_kib_5000_to_10000")
+    if growth:
+        rss = _get(f, "memory", "samples", "10000", "rss_kib") or {}
+        value = ", ".join(
+            f"{(rss.get(p) or 0) // 1024} MiB ({g:+d} KiB)" for p, g in growth.items()
+        )
+        met = all(g <= MEMORY_TOLERANCE_KIB for g in growth.values())
+        add("worker RSS at 10,000 requests (growth since 5,000)", value, "no growth", met)
+    else:
+        add("worker RSS at 10,000 requests", None, "no growth", None)
+    return rows
+
+
+def _ms(x: float | None) -> str | None:
+    return None if x is None else f"{x:.1f} ms"
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    cells = [[("—" if v is None else str(v)) for v in row] for row in [header, *rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    lines = [" | ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
+    lines.insert(1, "-+-".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def text(results: dict[str, Any]) -> str:
+    f = results["figures"]
+    out = []
+    mark = {True: "yes", False: "NO", None: ""}
+    rows = [[g["figure"], g["measured"], g["goal"], mark[g["met"]]] for g in results["goals"]]
+    out.append(_table(["figure", "measured", "goal", "met"], rows))
+
+    rows = []
+    for lat in ("0ms", "150ms"):
+        for c, row in (f.get(f"tab_latency_{lat}") or {}).items():
+            if not isinstance(row, dict) or "failed" in row:
+                continue
+            for target in ("healthz", "entry", "partial", "halo_pair"):
+                s = row[target]
+                cpu = s["cpu_ms_per_request"]
+                rows.append(
+                    [lat, c, target, s["p50_ms"], s["p95_ms"], s["p99_ms"],
+                     s["throughput_rps"], cpu.get("app"), cpu.get("sandbox"),
+                     sum(s["errors"].values())]
+                )  # fmt: skip
+    for lat, comparison in (f.get("worker_models") or {}).items():
+        for model in ("sync", "gthread"):
+            s = comparison.get(model) if isinstance(comparison, dict) else None
+            if s:
+                cpu = s["cpu_ms_per_request"]
+                rows.append(
+                    [lat, "c32", f"partial ({model})", s["p50_ms"], s["p95_ms"], s["p99_ms"],
+                     s["throughput_rps"], cpu.get("app"), cpu.get("sandbox"),
+                     sum(s["errors"].values())]
+                )  # fmt: skip
+    header = ["Halo +", "conc", "target", "p50 ms", "p95 ms", "p99 ms", "req/s"]
+    header += ["app CPU ms/req", "sandbox CPU ms/req", "errors"]
+    out.append(_table(header, rows))
+
+    states = _get(f, "queries", "states") or {}
+    if states:
+        header = ["queries (wall ms)", *states.keys()]
+        rows = []
+        for view in next(iter(states.values())):
+            if view in ("tenants", "events"):
+                continue
+            cells = []
+            for s in states.values():
+                m = s[view]
+                cells.append("failed" if "failed" in m else f"{m['queries']} ({m['wall_ms']:.0f})")
+            rows.append([view, *cells])
+        out.append(_table(header, rows))
+    failures = [
+        f"{name}: {v['failed']}" for name, v in f.items() if isinstance(v, dict) and "failed" in v
+    ]
+    if failures:
+        out.append("Failed figures:\n  " + "\n  ".join(failures))
+    return "\n\n".join(out)
