@@ -34,7 +34,7 @@ class ConnectionAdminForm(forms.ModelForm):
 
     class Meta:
         model = HaloConnection
-        fields = ["base_url", "auth_server", "halo_tenant", "client_id", "client_secret", "scopes"]
+        fields = ["base_url", "auth_server", "halo_tenant", "client_id", "client_secret"]
         labels = {"base_url": "Resource Server"}
         help_texts = {
             "base_url": "As Halo shows it under Configuration > Integrations > Halo API, "

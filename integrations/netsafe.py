@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,6 +35,8 @@ from integrations.halo.errors import AddressRefused, BadResponse, Unavailable
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 15.0
+# The read timeout is per chunk; a reply trickling in must still end.
+TOTAL_READ_SECONDS = 30.0
 MAX_RESPONSE_BYTES = 2 * 1024 * 1024
 _CHUNK = 64 * 1024
 # Where the checked address travels from send() to the connection pool: an
@@ -190,9 +193,13 @@ def read_capped(response: requests.Response, limit: int | None = None) -> None:
         response.close()
         raise _too_large(response.status_code, limit)
     body = bytearray()
+    deadline = time.monotonic() + TOTAL_READ_SECONDS
     # iter_content decompresses, so the cap also holds against compression bombs.
     for chunk in response.iter_content(_CHUNK):
         body += chunk
+        if time.monotonic() > deadline:
+            response.close()
+            raise Unavailable("Halo took too long to answer.", hint="Try again in a minute.")
         if len(body) > limit:
             response.close()
             raise _too_large(response.status_code, limit)

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from integrations.admin_forms import ConnectionAdminForm
 from integrations.models import HaloConnection
@@ -76,13 +76,21 @@ class ConnectionInline(admin.StackedInline):
         (None, {"fields": ["base_url", "client_id", "client_secret"]}),
         (
             "Halo-hosted with a separate Authorisation Server or tenant",
-            {"fields": ["auth_server", "halo_tenant", "scopes"], "classes": ["collapse"]},
+            {"fields": ["auth_server", "halo_tenant"], "classes": ["collapse"]},
         ),
         (
             "Last connection test",
             {"fields": ["status", "last_checked", "agent_name", "last_error", "tab_seen_at"]},
         ),
     ]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list:
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.has_change_permission(request, obj):
+            return fieldsets
+        # Read-only, the admin would print the decrypted value: leave the secret out.
+        first = (None, {"fields": ["base_url", "client_id"]})
+        return [first, *fieldsets[1:]]
 
 
 class MembershipForm(forms.ModelForm):
@@ -135,10 +143,9 @@ class TenantAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "halo_connection__base_url"]
     prepopulated_fields = {"slug": ["name"]}
     list_per_page = 100
-    readonly_fields = ["onboarding_panel", "created", "updated"]
+    readonly_fields = ["created", "updated"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "status", "account_manager"]}),
-        ("Onboarding", {"fields": ["onboarding_panel"]}),
         ("History", {"fields": ["created", "updated"], "classes": ["collapse"]}),
     ]
     inlines = [ConnectionInline, MembershipInline, SettingsInline]
@@ -190,12 +197,9 @@ class TenantAdmin(admin.ModelAdmin):
         conn = self._conn(tenant)
         return f"{conn.tab_seen_at:%Y-%m-%d %H:%M}" if conn and conn.tab_seen_at else "—"
 
-    # -- the read-only onboarding panel ---------------------------------------------
+    # -- the onboarding panel, above the form -----------------------------------------
 
-    @admin.display(description="Tab and checklist")
-    def onboarding_panel(self, tenant: Tenant) -> SafeString:
-        if not tenant.pk:
-            return mark_safe("<p>Save the tenant first.</p>")
+    def onboarding_panel(self, request: HttpRequest, tenant: Tenant) -> str:
         conn = self._conn(tenant)
         return render_to_string(
             "admin/mspprocess/tenant/onboarding_panel.html",
@@ -203,6 +207,8 @@ class TenantAdmin(admin.ModelAdmin):
                 "conn": conn,
                 "steps": onboarding_steps(conn) if conn else [],
                 "integration_url": reverse("integration", args=[tenant.slug]),
+                # The tab secret lets its holder sign any agent into the tab.
+                "show_tab_keys": request.user.has_perm("integrations.change_haloconnection"),
             },
         )
 
@@ -255,7 +261,10 @@ class TenantAdmin(admin.ModelAdmin):
     # -- actions, in bulk and on the tenant page ------------------------------------
 
     def _run(self, request: HttpRequest, queryset: QuerySet, name: str) -> None:
-        _, run = console.ACTIONS[name]
+        _, permission, run = console.ACTIONS[name]
+        if not request.user.has_perm(permission):
+            self.message_user(request, "You may not do that.", messages.ERROR)
+            return
         for tenant in queryset:
             outcome = run(tenant, request)
             self.message_user(request, outcome.message, outcome.level)
@@ -303,7 +312,10 @@ class TenantAdmin(admin.ModelAdmin):
         if request.method != "POST" or name not in console.ACTIONS:
             return HttpResponse(status=405)
         tenant = self._tenant_for_change(request, pk)
-        outcome = console.ACTIONS[name][1](tenant, request)
+        _, permission, run = console.ACTIONS[name]
+        if not request.user.has_perm(permission):
+            raise PermissionDenied
+        outcome = run(tenant, request)
         self.message_user(request, outcome.message, outcome.level)
         return self._back(tenant)
 
@@ -327,7 +339,15 @@ class TenantAdmin(admin.ModelAdmin):
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
     ) -> HttpResponse:
-        extra = {"console_actions": [(k, label) for k, (label, _) in console.ACTIONS.items()]}
+        tenant = self.get_object(request, object_id)
+        extra = {
+            "onboarding_panel": self.onboarding_panel(request, tenant) if tenant else "",
+            "console_actions": [
+                (name, label)
+                for name, (label, permission, _) in console.ACTIONS.items()
+                if request.user.has_perm(permission)
+            ],
+        }
         return super().change_view(request, object_id, form_url, (extra_context or {}) | extra)
 
 

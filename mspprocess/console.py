@@ -109,10 +109,17 @@ def invite_admin(tenant: Tenant, email: str, request: HttpRequest) -> Outcome:
     return Outcome(messages.SUCCESS, f"{tenant}: invitation sent to {email}.")
 
 
+CONNECTION = "integrations.change_haloconnection"
+TENANT = "mspprocess.change_tenant"
+# name: (button label, the permission it needs, what it does)
 ACTIONS: dict[str, Any] = {
-    "test_connection": ("Test Halo connection", test_connection),
-    "rotate_tab_key": ("Rotate tab key", rotate_tab_key),
-    "rotate_tab_secret": ("Rotate tab secret", rotate_tab_secret),
-    "mark_active": ("Mark active", lambda t, r: set_status(t, Tenant.Status.ACTIVE, r)),
-    "suspend": ("Suspend", lambda t, r: set_status(t, Tenant.Status.SUSPENDED, r)),
+    "test_connection": ("Test Halo connection", CONNECTION, test_connection),
+    "rotate_tab_key": ("Rotate tab key", CONNECTION, rotate_tab_key),
+    "rotate_tab_secret": ("Rotate tab secret", CONNECTION, rotate_tab_secret),
+    "mark_active": (
+        "Mark active",
+        TENANT,
+        lambda t, r: set_status(t, Tenant.Status.ACTIVE, r),
+    ),
+    "suspend": ("Suspend", TENANT, lambda t, r: set_status(t, Tenant.Status.SUSPENDED, r)),
 }

@@ -27,7 +27,9 @@ logger = logging.getLogger(__name__)
 
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=24)
-LEASE = timedelta(minutes=2)
+# Far longer than one attempt can take (timeouts, capped replies), so two workers
+# never post the same note; a worker that died loses its lease after this.
+LEASE = timedelta(minutes=10)
 # Posts notes after the response: a slow or hanging Halo must not hold up the
 # technician (a read can take up to the client's timeout). A note whose thread dies
 # with its process is still pending; its lease expires and deliver_outbox sends it.
@@ -96,11 +98,17 @@ def deliver(note_id: int) -> str:
         return _retry(note, "The workspace has no Halo connection.", maybe_posted=False)
     try:
         with HaloClient(conn.credentials(), retries=0) as client:
-            action_id = _find_marker(client, note) if note.maybe_posted else None
-            if action_id is None:
-                action_id = _post(client, note)
-    except NotFound:
-        return _give_up(note, "The ticket no longer exists in Halo.")
+            # Sign in first: a refused or missing token endpoint is for the customer
+            # to fix, and must never pass for "the ticket is gone" below.
+            client.token()
+            try:
+                action_id = _find_marker(client, note) if note.maybe_posted else None
+                if action_id is None:
+                    action_id = _post(client, note)
+            except NotFound:
+                if _ticket_gone(client, note.ticket_id):
+                    return _give_up(note, "The ticket no longer exists in Halo.")
+                raise
     except (Unavailable, BadResponse) as e:
         # No clear answer: Halo may have stored the note. Check before posting again.
         return _retry(note, str(e), maybe_posted=True)
@@ -110,7 +118,7 @@ def deliver(note_id: int) -> str:
         logger.exception("outbox: note %s failed unexpectedly", note.pk)
         return _retry(note, "Unexpected error while sending.", maybe_posted=True)
 
-    Note.objects.filter(pk=note.pk).update(
+    Note.objects.filter(pk=note.pk, claimed_until=note.claimed_until).update(
         status=Note.Status.SENT,
         halo_action_id=action_id,
         sent_at=timezone.now(),
@@ -130,6 +138,21 @@ def _post(client: HaloClient, note: Note) -> int:
     Note.objects.filter(pk=note.pk).update(maybe_posted=True)
     action = client.add_private_note(note.ticket_id, note.text, note.outcome)
     return int(action["id"])
+
+
+def _ticket_gone(client: HaloClient, ticket_id: int) -> bool:
+    """Whether a 404 meant the ticket, not a wrong address: Halo still knows us."""
+    try:
+        client.ticket(ticket_id)
+    except NotFound:
+        try:
+            client.me()
+        except HaloError:
+            return False
+        return True
+    except HaloError:
+        return False
+    return False
 
 
 def _find_marker(client: HaloClient, note: Note) -> int | None:

@@ -98,11 +98,6 @@ def send(
         # Serialize sends per tenant so two clicks cannot both pass the limits.
         VerificationSettings.objects.select_for_update().filter(pk=prefs.pk).first()
         _check_send_allowed(tenant, prefs, contact, method)
-        Verification.objects.filter(
-            tenant=tenant,
-            halo_user_id=contact.halo_user_id,
-            status=Verification.Status.PENDING,
-        ).update(status=Verification.Status.CANCELLED, completed_at=timezone.now())
 
         secret = codes.new_link_token() if method == Verification.Method.LINK else codes.new_code()
         verification = Verification.objects.create(
@@ -125,6 +120,12 @@ def send(
         )
         verification.status, verification.error = Verification.Status.SEND_FAILED, e.message
         raise VerificationError(e.message, verification) from None
+    # Only now that the new one is on its way: a failed send leaves an earlier code usable.
+    Verification.objects.filter(
+        tenant=tenant, halo_user_id=contact.halo_user_id, status=Verification.Status.PENDING
+    ).exclude(pk=verification.pk).update(
+        status=Verification.Status.CANCELLED, completed_at=timezone.now()
+    )
     return verification
 
 

@@ -11,34 +11,43 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from integrations.halo.client import HaloClient
-from integrations.halo.errors import HaloError
+from integrations.halo.errors import HaloError, NotFound
 from integrations.models import HaloConnection
 from mspprocess.models import Membership
+from mspprocess.staff_auth import client_ip
 from tickettab import context, shield, tabauth, verification
 from tickettab.framing import tab_partial, tab_view
 from tickettab.models import Verification, VerificationSettings
 
 logger = logging.getLogger(__name__)
 
-AGENT_NAME_TTL = 3600
+# Halo's signature never expires, so the agent is checked against Halo: a disabled
+# or deleted agent loses the tab within this many seconds.
+AGENT_TTL = 300
 SIGNIN_LIMIT = 10  # failed sign-ins per tab key and address per 15 minutes
 SIGNIN_WINDOW = 15 * 60
 
 
-def _agent_name(conn: HaloConnection, agent_id: int) -> str:
-    key = f"tab:agent-name:{conn.pk}:{conn.credentials_version}:{agent_id}"
-    name = cache.get(key)
-    if name is None:
+def _agent_name(conn: HaloConnection, agent_id: int) -> str | None:
+    """The agent's name from Halo, or None when Halo says the agent is gone or disabled."""
+    key = f"tab:agent:{conn.pk}:{conn.credentials_version}:{agent_id}"
+    known = cache.get(key)
+    if known is None:
         try:
             with HaloClient(conn.credentials(), retries=0) as client:
                 agent = client.agent(agent_id)
-            name = str(agent.get("name") or "").strip() or f"Agent {agent_id}"
+            active = not agent.get("isdisabled")
+            known = {"name": str(agent.get("name") or "").strip(), "active": active}
+        except NotFound:
+            known = {"name": "", "active": False}
         except HaloError as e:
-            # The signature already proved who it is; the name is a nicety.
-            logger.warning("tab: agent %s name unavailable: %s", agent_id, e.kind)
+            # Halo is down: the signature proved who it is; don't cache the guess.
+            logger.warning("tab: agent %s unavailable: %s", agent_id, e.kind)
             return f"Agent {agent_id}"
-        cache.set(key, name, AGENT_NAME_TTL)
-    return name
+        cache.set(key, known, AGENT_TTL)
+    if not known["active"]:
+        return None
+    return known["name"] or f"Agent {agent_id}"
 
 
 @require_GET
@@ -56,12 +65,18 @@ def entry(request: HttpRequest, conn: HaloConnection) -> HttpResponse:
             return render(
                 request, "tickettab/bad_signature.html", ctx | {"reason": reason}, status=403
             )
+        name = _agent_name(conn, int(agent_id))
+        if name is None:
+            logger.warning("tab: agent %s refused for tenant %s", agent_id, conn.tenant_id)
+            return render(
+                request, "tickettab/bad_signature.html", ctx | {"reason": "agent"}, status=403
+            )
         identity = tabauth.TabIdentity(
             tenant_id=conn.tenant_id,
             generation=conn.tab_generation,
             kind="agent",
             id=int(agent_id),
-            name=_agent_name(conn, int(agent_id)),
+            name=name,
         )
         ctx["token"] = tabauth.issue_token(identity)
         ctx["who"] = identity.name
@@ -69,7 +84,8 @@ def entry(request: HttpRequest, conn: HaloConnection) -> HttpResponse:
 
 
 def _signin_key(conn: HaloConnection, request: HttpRequest) -> str:
-    return f"tab:signin-fails:{conn.pk}:{request.META.get('REMOTE_ADDR', '')}"
+    # The client's address, not the proxy's: else one office's typos lock everyone out.
+    return f"tab:signin-fails:{conn.pk}:{client_ip(request) or ''}"
 
 
 @require_POST

@@ -66,13 +66,15 @@ def shared_session() -> requests.Session:
     """
     session = getattr(_local, "session", None)
     if session is None:
-        session = netsafe.safe_session()
-        session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-        session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
-        if not _setting("HALO_KEEP_ALIVE", True):
-            # Tests: Django's live server cannot take connections that outlive a test.
-            session.headers["Connection"] = "close"
+        session = _new_session()
         _local.session = session
+    return session
+
+
+def _new_session() -> requests.Session:
+    session = netsafe.safe_session()
+    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
     return session
 
 
@@ -99,12 +101,17 @@ class HaloClient:
         self.creds = creds
         self.retries = _setting("HALO_RETRIES", RETRIES) if retries is None else retries
         self.retry_unauthorized = retry_unauthorized
-        self._http = shared_session()
+        # HALO_KEEP_ALIVE off (the test-suite: Django's live server cannot take
+        # connections that outlive a test): a session of its own, closed with the client.
+        self._owns_http = not _setting("HALO_KEEP_ALIVE", True)
+        self._http = _new_session() if self._owns_http else shared_session()
         self._oauth = tokens.oauth_session(creds, USER_AGENT)
         # The token this client uses: read from the cache once, not once per call.
         self._token: tokens.Token | None = None
 
     def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
         self._oauth.close()
 
     def __enter__(self) -> HaloClient:

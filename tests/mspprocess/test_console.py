@@ -375,3 +375,51 @@ def test_it_audits_console_changes_without_secret_values(client, am) -> None:
     assert AuditEvent.Action.CONNECTION_TAB_KEY_ROTATED in events
     dump = str(list(AuditEvent.objects.values()))
     assert "rotated-secret-77" not in dump and SECRET not in dump
+
+
+def test_it_hides_secrets_from_view_only_staff(client) -> None:
+    from django.contrib.auth.models import Permission
+
+    viewer = StaffFactory()
+    viewer.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_tenant", "view_haloconnection"])
+    )
+    client.force_login(viewer)
+    conn = ConnectionFactory(client_secret=SECRET)
+    body = client.get(change_url(conn.tenant)).content.decode()
+    assert conn.tenant.name in body
+    assert SECRET not in body
+    assert conn.tab_secret not in body and conn.tab_key not in body
+    assert (
+        client.post(f"/admin/mspprocess/tenant/{conn.tenant.pk}/do/rotate_tab_key/").status_code
+        == 403
+    )
+
+
+def test_it_shows_the_tab_keys_to_account_managers(client, am) -> None:
+    conn = ConnectionFactory(client_secret=SECRET)
+    body = client.get(change_url(conn.tenant)).content.decode()
+    assert conn.tab_secret in body and conn.tab_key in body
+    assert SECRET not in body
+
+
+def test_it_needs_the_connection_permission_to_rotate(client) -> None:
+    from django.contrib.auth.models import Permission
+
+    staff = StaffFactory()
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_tenant", "change_tenant"])
+    )
+    client.force_login(staff)
+    conn = ConnectionFactory()
+    key = conn.tab_key
+    assert (
+        client.post(f"/admin/mspprocess/tenant/{conn.tenant.pk}/do/rotate_tab_key/").status_code
+        == 403
+    )
+    conn.refresh_from_db()
+    assert conn.tab_key == key
+    # A status change is a tenant change: allowed.
+    client.post(f"/admin/mspprocess/tenant/{conn.tenant.pk}/do/suspend/")
+    conn.tenant.refresh_from_db()
+    assert conn.tenant.status == Tenant.Status.SUSPENDED

@@ -118,6 +118,20 @@ def test_it_gives_up_on_a_ticket_that_no_longer_exists(live_halo, contact) -> No
     assert Verification.objects.get(pk=v.pk).status == Verification.Status.OVERRIDE
 
 
+@live
+def test_it_keeps_the_note_when_the_sign_in_endpoint_is_missing(live_halo, contact) -> None:
+    from integrations.models import HaloConnection
+
+    tenant = TenantFactory()
+    conn = live_halo.connect(tenant)
+    # A wrong Authorisation Server answers 404: the customer's to fix, not "ticket gone".
+    HaloConnection.objects.filter(pk=conn.pk).update(auth_server=live_halo.url + "/nowhere")
+    note = override(tenant, contact)
+    note.refresh_from_db()
+    assert note.status == Note.Status.PENDING
+    assert "sign-in" in note.last_error
+
+
 @pytest.mark.django_db
 def test_it_keeps_the_note_when_the_tenant_has_no_connection(contact) -> None:
     tenant = TenantFactory()

@@ -173,6 +173,22 @@ def test_it_records_a_failed_send(tenant, contact, monkeypatch) -> None:
     assert "refused" in v.error
 
 
+def test_it_keeps_the_earlier_code_when_a_resend_fails(tenant, contact, mailoutbox, monkeypatch):
+    from tickettab import sms
+
+    first = verification.send(tenant, contact, 1001, agent(tenant.pk), V.Method.EMAIL)
+    code = sent_code(mailoutbox)
+    Verification.objects.filter(pk=first.pk).update(created=timezone.now() - timedelta(minutes=1))
+
+    def refuse(to, body):
+        raise sms.SmsError("The SMS provider refused the message.")
+
+    monkeypatch.setattr(sms, "send_sms", refuse)
+    with pytest.raises(verification.VerificationError):
+        verification.send(tenant, contact, 1001, agent(tenant.pk), V.Method.SMS)
+    assert verification.check_code(tenant, first.pk, code).status == V.Status.VERIFIED
+
+
 def test_it_records_an_override_with_a_reason(tenant, contact) -> None:
     with pytest.raises(verification.VerificationError, match="at least 15 characters"):
         verification.record_override(tenant, contact, 1001, agent(tenant.pk), "trust me")

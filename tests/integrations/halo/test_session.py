@@ -10,12 +10,14 @@ from tests.integrations.halo.helpers import API, add_token, calls_to
 pytestmark = pytest.mark.django_db
 
 
-def test_it_reuses_one_session_per_thread(creds) -> None:
+def test_it_reuses_one_session_per_thread(creds, settings) -> None:
+    settings.HALO_KEEP_ALIVE = True
     with HaloClient(creds) as first, HaloClient(creds) as second:
         assert first._http is second._http is shared_session()
 
 
-def test_it_keeps_no_cookie_from_halo(rsps, creds) -> None:
+def test_it_keeps_no_cookie_from_halo(rsps, creds, settings) -> None:
+    settings.HALO_KEEP_ALIVE = True  # the shared session, as in production
     add_token(rsps)
     rsps.get(API + "/Agent/me", json={"id": 1, "name": "A"}, headers={"Set-Cookie": "s=abc"})
     with HaloClient(creds) as client:
