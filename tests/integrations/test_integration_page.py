@@ -263,3 +263,15 @@ def test_it_fails_the_command_without_credentials() -> None:
         call_command("halo_check", tenant.slug)
     with pytest.raises(CommandError, match="No tenant"):
         call_command("halo_check", "nope")
+
+
+@pytest.mark.django_db
+def test_it_finds_tab_keys_again_after_secret_key_changes(settings, capsys) -> None:
+    from tests.factories import ConnectionFactory
+
+    conn = ConnectionFactory()
+    settings.SECRET_KEY = "a-new-secret-key-" + "x" * 40
+    assert HaloConnection.objects.for_tab_key(conn.tab_key) is None
+    call_command("rehash_tab_keys")
+    assert "1 tab key digest(s) recomputed." in capsys.readouterr().out
+    assert HaloConnection.objects.for_tab_key(conn.tab_key) == conn
