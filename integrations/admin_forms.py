@@ -46,6 +46,9 @@ class ConnectionAdminForm(forms.ModelForm):
         # The form must never carry the stored secret, not even as an initial value.
         self.initial.pop("client_secret", None)
         conn = self.instance
+        if conn.base_url:
+            # With /api, as Halo shows it: saving again keeps a path before it.
+            self.initial["base_url"] = addresses.api_base(conn.base_url)
         if conn.pk and conn.client_secret:
             when = f"{conn.secret_changed_at:%Y-%m-%d %H:%M} UTC" if conn.secret_changed_at else ""
             who = conn.secret_changed_by.get_username() if conn.secret_changed_by else "setup"

@@ -162,6 +162,18 @@ def test_it_replaces_the_secret_and_normalizes_the_address(client, am) -> None:
     assert "Stored, last changed" in body and "by am1" in body
 
 
+def test_it_keeps_a_self_hosted_path_when_saved_again(client, am) -> None:
+    conn = ConnectionFactory(base_url="https://halo.example.com/halo", client_secret=SECRET)
+    version = conn.credentials_version
+    page = client.get(change_url(conn.tenant)).content.decode()
+    assert 'value="https://halo.example.com/halo/api"' in page
+    post = inline_post(conn.tenant, conn, base_url="https://halo.example.com/halo/api")
+    assert client.post(change_url(conn.tenant), post).status_code == 302
+    conn.refresh_from_db()
+    assert conn.base_url == "https://halo.example.com/halo"
+    assert conn.credentials_version == version
+
+
 def test_it_gives_the_integration_pages_address_errors(client, am, settings) -> None:
     settings.HALO_ALLOW_PRIVATE_ADDRESSES = False
     conn = ConnectionFactory(client_secret=SECRET)
