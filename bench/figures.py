@@ -19,7 +19,7 @@ ROUNDS = 3
 # Iterations per target and concurrency (split over ROUNDS); fewer at 150 ms, where
 # two sync workers finish about six tab partials a second.
 COUNTS = {0: {1: 150, 8: 240, 32: 240}, 150: {1: 45, 8: 60, 32: 96}}
-TARGETS = ("healthz", "entry", "partial", "halo_pair")
+TARGETS = ("healthz", "entry", "partial", "partial_cached", "halo_pair")
 MEMORY_MARKS = (5_000, 7_500, 10_000)  # the goal compares the first and the last
 
 
@@ -74,6 +74,9 @@ def tab_latency(t: Target, tally: Tally, latency_ms: int) -> dict[str, Any]:
         row["entry_over_healthz_ms"] = _diff(row["entry"]["p50_ms"], row["healthz"]["p50_ms"])
         row["partial_vs_healthz_throughput"] = _ratio(
             row["partial"]["throughput_rps"], row["healthz"]["throughput_rps"]
+        )
+        row["cached_partial_vs_healthz_throughput"] = _ratio(
+            row["partial_cached"]["throughput_rps"], row["healthz"]["throughput_rps"]
         )
         # The same ratio from the app's CPU time per request: what it would be if the
         # workers never waited, and far less sensitive to the machine's other load.

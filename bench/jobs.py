@@ -58,9 +58,10 @@ def entry_step(t: Target, *, extract: bool = False, ticket_id: int = TICKET_ID) 
     return {"path": path, "headers": headers, "expect": ENTRY_MARK, "extract_token": extract}
 
 
-def partial_step(t: Target, token: str, ticket_id: int = TICKET_ID) -> dict:
+def partial_step(t: Target, token: str, ticket_id: int = TICKET_ID, *, fresh: bool = True) -> dict:
     headers = PROXY_HEADERS | {"X-Tab-Token": token, "HX-Request": "true"}
-    return {"path": t.bench.partial_path(ticket_id), "headers": headers, "expect": PARTIAL_MARK}
+    path = t.bench.partial_path(ticket_id, fresh=fresh)
+    return {"path": path, "headers": headers, "expect": PARTIAL_MARK}
 
 
 def entry(t: Target, c: int, n: int, **kw: Any) -> dict:
@@ -69,6 +70,11 @@ def entry(t: Target, c: int, n: int, **kw: Any) -> dict:
 
 def partial(t: Target, c: int, n: int, **kw: Any) -> dict:
     return job("partial", t.app.base, [partial_step(t, t.token)], c, n, t, **kw)
+
+
+def partial_cached(t: Target, c: int, n: int, **kw: Any) -> dict:
+    steps = [partial_step(t, t.token, fresh=False)]
+    return job("partial_cached", t.app.base, steps, c, n, t, **kw)
 
 
 def tab_open(t: Target, c: int, n: int, *, base: str | None = None, **kw: Any) -> dict:

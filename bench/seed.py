@@ -53,8 +53,11 @@ class Bench:
             f"&hmac={quote(signature, safe='')}"
         )
 
-    def partial_path(self, ticket_id: int = TICKET_ID) -> str:
-        return f"{self.key_path}/ticket/?ticket_id={ticket_id}"
+    def partial_path(self, ticket_id: int = TICKET_ID, *, fresh: bool = True) -> str:
+        # fresh=1 ("Refresh from Halo") skips the tab's 60-second context cache: the
+        # work of a first open, two Halo calls. Without it, a reopen within a minute.
+        suffix = "&fresh=1" if fresh else ""
+        return f"{self.key_path}/ticket/?ticket_id={ticket_id}{suffix}"
 
     def token(self) -> str:
         """What the entry page hands the browser for agent 2 (the same signed value)."""

@@ -17,6 +17,10 @@ from tickettab.masking import mask_email, mask_phone
 
 # The ticket's end user rarely changes; remembering it saves a Halo call per send.
 TICKET_USER_TTL = 300
+# What the tab shows about a ticket, kept briefly: technicians reopen and switch
+# tabs on the same ticket, and Halo-hosted instances allow 300 calls per 5 minutes.
+# Sends never use it: they read the contact from Halo again.
+CONTEXT_TTL = 60
 
 
 class ContextProblem(Exception):
@@ -64,13 +68,35 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class ShownContact:
+    """What the tab shows of a contact: masked, so that it may sit in the cache."""
+
+    halo_user_id: int
+    name: str
+    masked_email: str
+    masked_mobile: str
+
+    @property
+    def has_email(self) -> bool:
+        return bool(self.masked_email)
+
+    @property
+    def has_mobile(self) -> bool:
+        return bool(self.masked_mobile)
+
+    @classmethod
+    def of(cls, contact: Contact) -> ShownContact:
+        return cls(contact.halo_user_id, contact.name, contact.masked_email, contact.masked_mobile)
+
+
+@dataclass(frozen=True)
 class TicketContext:
     ticket_id: int
     summary: str
     client_name: str
     site_name: str
     status_name: str
-    contact: Contact
+    contact: ShownContact
 
 
 def parse_ticket_id(raw: str | None) -> int:
@@ -101,8 +127,22 @@ def _ticket_user_key(conn: HaloConnection, ticket_id: int) -> str:
     return f"tab:ticket-user:{conn.pk}:{conn.credentials_version}:{ticket_id}"
 
 
-def load_context(conn: HaloConnection, ticket_id: int) -> TicketContext:
-    """Two Halo calls: the ticket, then its end user. Raises HaloError or ContextProblem."""
+def _context_key(conn: HaloConnection, ticket_id: int) -> str:
+    return f"tab:context:{conn.pk}:{conn.credentials_version}:{ticket_id}"
+
+
+def load_context(conn: HaloConnection, ticket_id: int, *, fresh: bool = False) -> TicketContext:
+    """The ticket and its end user: two Halo calls, or none within CONTEXT_TTL of the
+    last (unless `fresh`). Raises HaloError or ContextProblem."""
+    key = _context_key(conn, ticket_id)
+    if not fresh and (cached := cache.get(key)) is not None:
+        return cached
+    context = _fetch_context(conn, ticket_id)
+    cache.set(key, context, CONTEXT_TTL)
+    return context
+
+
+def _fetch_context(conn: HaloConnection, ticket_id: int) -> TicketContext:
     with HaloClient(conn.credentials()) as client:
         ticket = client.ticket(ticket_id)
         user_id = _user_id_of(ticket)
@@ -119,7 +159,7 @@ def load_context(conn: HaloConnection, ticket_id: int) -> TicketContext:
         client_name=text("client_name") or contact.client_name,
         site_name=text("site_name") or contact.site_name,
         status_name=text("status_name"),
-        contact=contact,
+        contact=ShownContact.of(contact),
     )
 
 

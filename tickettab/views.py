@@ -161,7 +161,7 @@ def ticket(request: HttpRequest, conn: HaloConnection, who: tabauth.TabIdentity)
     retry = request.get_full_path()
     try:
         ticket_id = context.parse_ticket_id(request.GET.get("ticket_id"))
-        ctx = context.load_context(conn, ticket_id)
+        ctx = context.load_context(conn, ticket_id, fresh=request.GET.get("fresh") == "1")
     except context.ContextProblem as e:
         return _problem(request, e.message, retry)
     except HaloError as e:

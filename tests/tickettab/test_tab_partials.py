@@ -77,6 +77,25 @@ def test_it_records_the_custom_tab_as_seen_only_when_framed(tab) -> None:
     assert tab.conn.tab_seen_at > first - timedelta(minutes=2)
 
 
+def test_it_keeps_the_ticket_context_briefly_and_masked(tab) -> None:
+    from django.core.cache import cache
+
+    user = sandbox_user(1001)
+    tab.get("ticket/?ticket_id=1001")
+    sandbox.clear_log()
+    again = tab.get("ticket/?ticket_id=1001")
+    assert user.name in again.content.decode()
+    assert sandbox.request_counts() == {}  # served without asking Halo again
+    cached = cache.get(f"tab:context:{tab.conn.pk}:{tab.conn.credentials_version}:1001")
+    assert user.emailaddress not in repr(cached) and user.mobilenumber not in repr(cached)
+
+    tab.get("ticket/?ticket_id=1001&fresh=1")  # "Refresh from Halo"
+    assert sandbox.request_counts().get("GET Tickets/{id}") == 1
+    sandbox.clear_log()
+    tab.post("send/", {"method": "sms", "ticket_id": "1001"})
+    assert sandbox.request_counts().get("GET Users/{id}") == 1  # sends read Halo afresh
+
+
 def test_it_escapes_text_from_halo(tab) -> None:
     SandboxTicket.objects.filter(pk=1001).update(summary="<script>alert(1)</script> reset")
     body = tab.get("ticket/?ticket_id=1001").content.decode()
