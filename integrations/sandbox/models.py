@@ -36,12 +36,15 @@ def halo_datetime(value: datetime | None) -> str | None:
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}"
 
 
-class SandboxAgent(models.Model):
+class Person(models.Model):
+    """Halo's agents and end users both carry a first name and a surname."""
+
     id = models.IntegerField(primary_key=True)
     firstname = models.CharField(max_length=100)
     surname = models.CharField(max_length=100)
-    email = models.CharField(max_length=200)
-    isdisabled = models.BooleanField(default=False)
+
+    class Meta:
+        abstract = True
 
     def __str__(self) -> str:
         return self.name
@@ -49,6 +52,11 @@ class SandboxAgent(models.Model):
     @property
     def name(self) -> str:
         return f"{self.firstname} {self.surname}"
+
+
+class SandboxAgent(Person):
+    email = models.CharField(max_length=200)
+    isdisabled = models.BooleanField(default=False)
 
     def to_halo(self) -> dict[str, Any]:
         return {
@@ -79,24 +87,14 @@ class SandboxSite(models.Model):
         return f"{self.client} / {self.name}"
 
 
-class SandboxUser(models.Model):
+class SandboxUser(Person):
     """An end user (Halo's "Users"): the caller whose identity gets verified."""
 
-    id = models.IntegerField(primary_key=True)
     site = models.ForeignKey(SandboxSite, on_delete=models.CASCADE, related_name="users")
-    firstname = models.CharField(max_length=100)
-    surname = models.CharField(max_length=100)
     emailaddress = models.CharField(max_length=200, blank=True)
     phonenumber = models.CharField(max_length=50, blank=True)
     mobilenumber = models.CharField(max_length=50, blank=True)
     inactive = models.BooleanField(default=False)
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def name(self) -> str:
-        return f"{self.firstname} {self.surname}"
 
     def to_halo(self) -> dict[str, Any]:
         return {
