@@ -54,9 +54,18 @@ class Person(models.Model):
         return f"{self.firstname} {self.surname}"
 
 
+def every_permission() -> list[str]:
+    return [ALL]
+
+
 class SandboxAgent(Person):
     email = models.CharField(max_length=200)
     isdisabled = models.BooleanField(default=False)
+    # "Is a HaloPSA Administrator": only such an agent's applications may write tabs.
+    is_admin = models.BooleanField(default=False)
+    # What the agent's roles let it do, in the applications' permission names ("all"
+    # for every one). A token gets only what both its application and its agent may.
+    permissions = models.JSONField(default=every_permission, blank=True)
 
     def to_halo(self) -> dict[str, Any]:
         return {
@@ -67,7 +76,11 @@ class SandboxAgent(Person):
             "email": self.email,
             "initials": (self.firstname[:1] + self.surname[:1]).upper(),
             "isdisabled": self.isdisabled,
+            "is_admin": self.is_admin,
         }
+
+    def allows(self, permission: str) -> bool:
+        return not self.isdisabled and (ALL in self.permissions or permission in self.permissions)
 
 
 class SandboxClient(models.Model):
@@ -245,12 +258,14 @@ class SandboxApplication(models.Model):
     # Only a digest: security tests scan the whole database for plaintext secrets.
     secret_hash = models.CharField(max_length=64)
     name = models.CharField(max_length=100, default="MSP Process")
-    agent = models.ForeignKey(SandboxAgent, on_delete=models.PROTECT)
+    # Null once the agent is deleted in Halo: the application then stops working.
+    agent = models.ForeignKey(SandboxAgent, null=True, on_delete=models.SET_NULL)
     permissions = models.JSONField(default=list, blank=True)
     # Halo-hosted instances put several customers behind one auth server and tell
     # them apart by ?tenant=; blank means "self-hosted, no tenant needed".
     tenant = models.CharField(max_length=100, blank=True)
     created = models.DateTimeField(auto_now_add=True)
+    secret_rotated = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.client_id
@@ -330,27 +345,30 @@ class SandboxRequest(models.Model):
 
 
 class SandboxCustomTab(models.Model):
-    """Configuration > Custom Tabs: the one ticket tab (Entity Ticket, Type Iframe).
+    """Configuration > Custom Tabs: one of the instance's ticket tabs (Halo's `Tabname`).
 
-    One row (`SINGLETON_ID`): the sandbox hosts a single integration, ours.
+    An instance holds several (every integration adds its own, and each tenant the
+    sandbox stands in for keeps one); the ticket page shows each enabled tab.
     """
 
-    SINGLETON_ID = 1
+    # Halo's table id for tickets in `Tabname.tableid` is *unconfirmed*; 1 stands for it.
+    TICKET_TABLE = 1
 
     name = models.CharField(max_length=100, default="MSP Process")
     url = models.CharField(max_length=2000)
+    tableid = models.IntegerField(default=TICKET_TABLE)
+    sequence = models.IntegerField(default=0)
     # Halo keeps the secret to sign agent ids. It is *our* tab secret, and security
     # tests scan the database for our secrets in plaintext, so it is encrypted.
     secret = EncryptedTextField(blank=True, default="")
     enabled = models.BooleanField(default=True)
     updated = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        ordering = ["sequence", "id"]
+
     def __str__(self) -> str:
         return self.name
-
-    @classmethod
-    def load(cls) -> SandboxCustomTab | None:
-        return cls.objects.filter(pk=cls.SINGLETON_ID).first()
 
 
 class SandboxMessage(models.Model):
