@@ -13,8 +13,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from integrations import addresses
+from integrations import addresses, tab_problems
 from integrations.halo.credentials import DEFAULT_SCOPES, HaloCredentials
+from integrations.tab_problems import TabProblem
 from mspprocess.fields import EncryptedTextField
 from mspprocess.models import Tenant
 
@@ -102,6 +103,11 @@ class HaloConnection(models.Model):
     tab_secret = EncryptedTextField(blank=True)
     tab_secret_rotated_at = models.DateTimeField(null=True, blank=True)
     tab_seen_at = models.DateTimeField("custom tab seen", null=True, blank=True)
+    # The last misconfiguration a tab load showed (see tab_problems.py), until a
+    # correctly signed load clears it. The detail is at most a variable's name.
+    tab_problem = models.CharField(max_length=30, blank=True)
+    tab_problem_detail = models.CharField(max_length=50, blank=True)
+    tab_problem_seen_at = models.DateTimeField(null=True, blank=True)
 
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
@@ -213,19 +219,51 @@ class HaloConnection(models.Model):
 
     @property
     def tab_url(self) -> str:
-        # The ticket variable stays literal ("$FAULTID"): Halo substitutes it.
+        """The URL the customer pastes into Halo's custom tab.
+
+        Halo's variables stay literal: Halo substitutes them raw (unencoded) when it
+        builds the iframe's address, and appends nothing of its own.
+        """
         key = quote(self.tab_key, safe="")
         return (
-            f"{settings.PUBLIC_BASE_URL}/tab/{key}/?ticket_id={settings.HALO_TAB_TICKET_VARIABLE}"
+            f"{settings.PUBLIC_BASE_URL}/tab/{key}/"
+            f"?ticket_id={settings.HALO_TAB_TICKET_VARIABLE}"
+            f"&agent_id={settings.HALO_TAB_AGENT_VARIABLE}"
+            f"&hmac={settings.HALO_TAB_HMAC_VARIABLE}"
         )
 
     def mark_tab_seen(self) -> None:
-        """Record that our tab was loaded from Halo, at most one write a minute."""
+        """Record a correctly signed load from Halo: the tab works, and any problem
+        recorded before is over. At most one write a minute."""
         now = timezone.now()
-        if self.tab_seen_at and now - self.tab_seen_at < TAB_SEEN_RESOLUTION:
+        fresh = self.tab_seen_at and now - self.tab_seen_at < TAB_SEEN_RESOLUTION
+        if fresh and not self.tab_problem:
             return
-        HaloConnection.objects.filter(pk=self.pk).update(tab_seen_at=now)
+        HaloConnection.objects.filter(pk=self.pk).update(
+            tab_seen_at=now, tab_problem="", tab_problem_detail="", tab_problem_seen_at=None
+        )
         self.tab_seen_at = now
+        self.tab_problem, self.tab_problem_detail, self.tab_problem_seen_at = "", "", None
+
+    def record_tab_problem(self, code: str, detail: str = "") -> None:
+        """Record what a misconfigured tab load showed; at most one write a minute
+        for the same problem (anyone holding the tab URL can send loads)."""
+        now = timezone.now()
+        same = (self.tab_problem, self.tab_problem_detail) == (code, detail[:50])
+        if (
+            same
+            and self.tab_problem_seen_at
+            and now - self.tab_problem_seen_at < TAB_SEEN_RESOLUTION
+        ):
+            return
+        HaloConnection.objects.filter(pk=self.pk).update(
+            tab_problem=code, tab_problem_detail=detail[:50], tab_problem_seen_at=now
+        )
+        self.tab_problem, self.tab_problem_detail, self.tab_problem_seen_at = code, detail[:50], now
+
+    @property
+    def current_tab_problem(self) -> TabProblem | None:
+        return tab_problems.describe(self.tab_problem, self.tab_problem_detail)
 
     # -- onboarding --------------------------------------------------------------
 

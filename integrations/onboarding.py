@@ -55,15 +55,30 @@ def onboarding_steps(conn: HaloConnection) -> list[Step]:
             "tick “Allow all custom tabs”, then test again.",
             failed=tabs_allowed is False,
         ),
-        Step(
+        _tab_step(conn),
+    ]
+
+
+def _tab_step(conn: HaloConnection) -> Step:
+    problem = conn.current_tab_problem
+    if problem is not None:
+        # A problem outranks an earlier good load: the tab is broken now.
+        return Step(
             "tab_seen",
             "Custom tab seen",
-            conn.tab_seen_at is not None,
-            f"Our tab was last opened from Halo at {conn.tab_seen_at:%Y-%m-%d %H:%M} UTC."
-            if conn.tab_seen_at
-            else "Create the custom tab in Halo with the URL below and open any ticket.",
-        ),
-    ]
+            False,
+            f"Halo opened the tab at {conn.tab_problem_seen_at:%Y-%m-%d %H:%M} UTC, but: "
+            f"{problem.summary} {problem.fix}",
+            failed=True,
+        )
+    return Step(
+        "tab_seen",
+        "Custom tab seen",
+        conn.tab_seen_at is not None,
+        f"Our tab was last opened from Halo at {conn.tab_seen_at:%Y-%m-%d %H:%M} UTC."
+        if conn.tab_seen_at
+        else "Create the custom tab in Halo with the URL below and open any ticket.",
+    )
 
 
 def stage(conn: HaloConnection | None) -> int:

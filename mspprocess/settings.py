@@ -7,6 +7,7 @@ to `.env`. With DEBUG off, missing secrets stop start-up instead of falling back
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -77,8 +78,15 @@ if not PUBLIC_BASE_URL:
 # for development and tests; both are on in the embedded default, off otherwise.
 HALO_SANDBOX = env.bool("HALO_SANDBOX", default=DEBUG)
 HALO_ALLOW_PRIVATE_ADDRESSES = env.bool("HALO_ALLOW_PRIVATE_ADDRESSES", default=DEBUG)
-# Halo's variable for the ticket id in the custom tab URL (unconfirmed by Halo's docs).
+# Halo's variables in the custom tab URL: the ticket, the viewing agent and that
+# agent's signature with the tab secret. Halo substitutes them raw; none is in Halo's
+# official docs (../shared/halo/README.md), so each can be changed without a release.
 HALO_TAB_TICKET_VARIABLE = _raw("HALO_TAB_TICKET_VARIABLE", "$FAULTID")
+HALO_TAB_AGENT_VARIABLE = _raw("HALO_TAB_AGENT_VARIABLE", "$LOGGEDINAGENTID")
+HALO_TAB_HMAC_VARIABLE = _raw("HALO_TAB_HMAC_VARIABLE", "$HMAC")
+for _name in ("HALO_TAB_TICKET_VARIABLE", "HALO_TAB_AGENT_VARIABLE", "HALO_TAB_HMAC_VARIABLE"):
+    if not re.fullmatch(r"\$[A-Za-z_]{1,40}", globals()[_name]):
+        raise ImproperlyConfigured(f"{_name} must be a Halo variable such as $FAULTID.")
 
 # With the sandbox on, codes land on the sandbox's "devices" page (and the console),
 # so the demo can be played end to end; otherwise the console, unless configured.

@@ -47,18 +47,23 @@ class TabIdentity:
 
 
 def agent_signature(secret: str, agent_id: str) -> str:
-    """What Halo appends as `hmac`: base64(HMAC-SHA256(key=secret, msg=agent_id))."""
+    """Halo's `$HMAC`: base64(HMAC-SHA256(key=secret, msg=agent_id)), standard base64."""
     digest = hmac.new(secret.encode(), agent_id.encode(), hashlib.sha256).digest()
     return base64.b64encode(digest).decode()
 
 
 def check_agent_signature(secret: str, agent_id: str, signature: str) -> bool:
+    """Whether `signature` is Halo's `$HMAC` of `agent_id`, as it arrives.
+
+    Halo substitutes the signature into the URL raw, so a query-string parser reads
+    its "+" as a space, wherever it stands (the first character too: nothing is
+    stripped). "/" and "=" arrive as they are. Those spaces are the only difference
+    accepted.
+    """
     if not secret or not agent_id or not signature:
         return False
-    # A '+' in an unencoded query string arrives as a space.
-    signature = signature.strip().replace(" ", "+")
     expected = agent_signature(secret, agent_id)
-    return hmac.compare_digest(expected.encode(), signature.encode())
+    return hmac.compare_digest(expected.encode(), signature.replace(" ", "+").encode())
 
 
 def issue_token(identity: TabIdentity) -> str:

@@ -10,12 +10,13 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
+from integrations import tab_problems
 from integrations.halo.client import HaloClient
 from integrations.halo.errors import HaloError, NotFound
 from integrations.models import HaloConnection
 from mspprocess.models import Membership
 from mspprocess.staff_auth import client_ip
-from tickettab import context, shield, tabauth, verification
+from tickettab import context, shield, tabauth, tabload, verification
 from tickettab.framing import tab_partial, tab_view
 from tickettab.models import Verification, VerificationSettings
 
@@ -53,29 +54,30 @@ def _agent_name(conn: HaloConnection, agent_id: int) -> str | None:
 @require_GET
 @tab_view
 def entry(request: HttpRequest, conn: HaloConnection) -> HttpResponse:
-    ctx = {"conn": conn, "tenant": conn.tenant, "ticket_id": request.GET.get("ticket_id", "")}
-    if conn.tab_secret:
-        agent_id = request.GET.get("agent_id", "").strip()
-        signature = request.GET.get("hmac", "")
-        if not agent_id.isdigit() or not tabauth.check_agent_signature(
-            conn.tab_secret, agent_id, signature
-        ):
-            reason = "missing" if not (agent_id and signature) else "wrong"
-            logger.warning("tab: %s agent signature for tenant %s", reason, conn.tenant_id)
-            return render(
-                request, "tickettab/bad_signature.html", ctx | {"reason": reason}, status=403
-            )
-        name = _agent_name(conn, int(agent_id))
+    try:
+        load = tabload.read_load(conn, request.GET)
+    except tabload.LoadProblem as e:
+        # The customer cannot see Halo's iframe address, so the tab says what is
+        # wrong, and the integration page and the console show it too.
+        conn.record_tab_problem(e.code, e.detail)
+        logger.warning("tab: %s for tenant %s", e.code, conn.tenant_id)
+        problem = tab_problems.describe(e.code, e.detail)
+        ctx = {"conn": conn, "tenant": conn.tenant, "problem": problem}
+        return render(request, "tickettab/misconfigured.html", ctx, status=403)
+
+    ctx = {"conn": conn, "tenant": conn.tenant, "ticket_id": load.ticket_id}
+    if load.agent_id is not None:
+        # Correctly signed: the tab is set up right in Halo, whoever is viewing.
+        conn.mark_tab_seen()
+        name = _agent_name(conn, load.agent_id)
         if name is None:
-            logger.warning("tab: agent %s refused for tenant %s", agent_id, conn.tenant_id)
-            return render(
-                request, "tickettab/bad_signature.html", ctx | {"reason": "agent"}, status=403
-            )
+            logger.warning("tab: agent %s refused for tenant %s", load.agent_id, conn.tenant_id)
+            return render(request, "tickettab/agent_refused.html", ctx, status=403)
         identity = tabauth.TabIdentity(
             tenant_id=conn.tenant_id,
             generation=conn.tab_generation,
             kind="agent",
-            id=int(agent_id),
+            id=load.agent_id,
             name=name,
         )
         ctx["token"] = tabauth.issue_token(identity)
@@ -166,10 +168,6 @@ def ticket(request: HttpRequest, conn: HaloConnection, who: tabauth.TabIdentity)
         return _problem(request, e.message, retry)
     except HaloError as e:
         return _problem(request, f"Halo: {e}", retry)
-    if request.GET.get("framed") == "1":
-        # The tab's script says it runs inside a frame: only a page the browser let
-        # frame us (the tenant's Halo, by our CSP) gets this far.
-        conn.mark_tab_seen()
     panel = _panel_ctx(conn, ctx.ticket_id, ctx.contact.halo_user_id, contact=ctx.contact)
     return render(request, "tickettab/partials/ticket.html", {"t": ctx, "who": who, **panel})
 

@@ -49,8 +49,7 @@
     signin.hidden = true;
     ticket.hidden = false;
     const id = encodeURIComponent(root.dataset.ticketId || "");
-    const framed = window.self !== window.top ? "&framed=1" : "";
-    htmx.ajax("GET", base + "ticket/?ticket_id=" + id + framed, { target: "#ticket", swap: "innerHTML" });
+    htmx.ajax("GET", base + "ticket/?ticket_id=" + id, { target: "#ticket", swap: "innerHTML" });
   }
 
   function showSignin(message) {
