@@ -9,7 +9,7 @@ Data
         every sandbox request calls it too.
     reset() -> None
         Back to a fresh instance: no applications, tokens, posted actions, faults,
-        log, custom tab or delivered messages; switches off; seeded data restored.
+        log, custom tabs or delivered messages; switches off; seeded data restored.
     set_custom_tabs_allowed(allowed, *, tickettype_id=None) -> None
         Switch "allow all custom tabs" on every ticket type, or on one.
     posted_actions(ticket_id=None) -> list[dict]
@@ -40,13 +40,22 @@ Faults (see faults.py for how each plays out)
     clear_faults() -> None
     active_faults() -> list[dict]
 
-Custom tab (Configuration > Custom Tabs; the ticket page embeds it)
-    configure_custom_tab(url, secret="", name="MSP Process", *, enabled=True) -> None
-        Set the tab exactly as given: a blank secret means "no secret" (the config
-        page, by contrast, keeps the stored secret when left blank). `url` is the
-        tab URL from our integration page, with Halo's `$FAULTID` left in.
-    custom_tab() -> SandboxCustomTab | None
-    remove_custom_tab() -> None
+Custom tabs (Configuration > Custom Tabs; the ticket page shows each enabled one)
+    An instance holds several ticket tabs, told apart here by name: each tenant
+    connected to the sandbox keeps its own, so connecting a second tenant never
+    breaks the first's demo. Halo substitutes `$FAULTID`, `$LOGGEDINAGENTID` and
+    `$HMAC` raw wherever the URL has them and appends nothing (customtab.py).
+    configure_custom_tab(url, secret="", name="MSP Process", *, enabled=True,
+                         sequence=0) -> SandboxCustomTab
+        Create or update the tab with that name (idempotent), exactly as given: a
+        blank secret means "no secret" (the config page, by contrast, keeps the
+        stored secret when left blank). `url` is the tab URL from our integration
+        page, Halo's variables left in. ValueError unless it is http(s).
+    custom_tabs() -> list[SandboxCustomTab]
+        Every tab, in the ticket page's order (sequence, then id).
+    custom_tab(name="MSP Process") -> SandboxCustomTab | None
+    remove_custom_tab(name=None) -> None
+        Remove the tab with that name, or every tab when name is None.
 
 Devices (messages recorded by integrations.sandbox.devices' backends)
     messages_to(address_or_number) -> list[SandboxMessage]
@@ -101,6 +110,7 @@ __all__ = [
     "configure_custom_tab",
     "create_application",
     "custom_tab",
+    "custom_tabs",
     "delete_application",
     "ensure_seeded",
     "issue_token",
@@ -201,29 +211,48 @@ def issue_token(
     return tokens.issue(app, scope, expires_in)
 
 
-# Custom tab
+# Custom tabs
 
 
 def configure_custom_tab(
-    url: str, secret: str = "", name: str = "MSP Process", *, enabled: bool = True
-) -> None:
-    SandboxCustomTab.objects.update_or_create(
-        pk=SandboxCustomTab.SINGLETON_ID,
-        defaults={
-            "url": customtab.check_url(url),
-            "secret": secret,
-            "name": name,
-            "enabled": enabled,
-        },
-    )
+    url: str,
+    secret: str = "",
+    name: str = "MSP Process",
+    *,
+    enabled: bool = True,
+    sequence: int = 0,
+) -> SandboxCustomTab:
+    defaults = {
+        "url": customtab.check_url(url),
+        "secret": secret,
+        "enabled": enabled,
+        "sequence": sequence,
+    }
+    with transaction.atomic():
+        # Names are not unique in the model (Halo does not make them so); the oldest
+        # of a name is "the" tab, so that repeated demo runs keep updating one row.
+        tab = SandboxCustomTab.objects.filter(name=name).order_by("id").first()
+        if tab is None:
+            return SandboxCustomTab.objects.create(name=name, **defaults)
+        for field, value in defaults.items():
+            setattr(tab, field, value)
+        tab.save()
+        return tab
 
 
-def custom_tab() -> SandboxCustomTab | None:
-    return SandboxCustomTab.load()
+def custom_tabs() -> list[SandboxCustomTab]:
+    return list(SandboxCustomTab.objects.all())
 
 
-def remove_custom_tab() -> None:
-    SandboxCustomTab.objects.all().delete()
+def custom_tab(name: str = "MSP Process") -> SandboxCustomTab | None:
+    return SandboxCustomTab.objects.filter(name=name).order_by("id").first()
+
+
+def remove_custom_tab(name: str | None = None) -> None:
+    tabs = SandboxCustomTab.objects.all()
+    if name is not None:
+        tabs = tabs.filter(name=name)
+    tabs.delete()
 
 
 # Devices

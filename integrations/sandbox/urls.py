@@ -3,15 +3,22 @@
 /sandbox/halo/auth is the authorisation server, /sandbox/halo/api the resource
 server: the same layout as a self-hosted Halo, so "Resource Server" for a tenant
 connected to the sandbox is <our origin>/sandbox/halo. The rest are Halo-like pages
-for people and browser tests: tickets (with our custom tab), Configuration > Custom
-Tabs, and the devices where the fictional end users receive their codes.
+for people and browser tests: tickets (with each custom tab), Configuration > Custom
+Tabs, and the devices where
+the fictional end users receive their codes.
 """
 
 from __future__ import annotations
 
 from django.urls import path
 
-from integrations.sandbox import views_api, views_auth, views_devices, views_pages
+from integrations.sandbox import (
+    views_api,
+    views_auth,
+    views_devices,
+    views_pages,
+    views_tabs,
+)
 
 # Halo's routes are case-insensitive; clients write "Tickets" or "tickets".
 API_ROUTES = [
@@ -31,8 +38,14 @@ urlpatterns = [
     path("", views_pages.home, name="home"),
     path("tickets/", views_pages.ticket_list, name="ticket_list"),
     path("tickets/<int:id>/", views_pages.ticket_page, name="ticket_page"),
-    path("config/customtabs/", views_pages.custom_tabs, name="custom_tabs"),
-    path("config/tickettypes/", views_pages.ticket_types, name="ticket_types"),
+    path("config/customtabs/", views_tabs.custom_tabs, name="custom_tabs"),
+    path("config/customtabs/<int:id>/", views_tabs.custom_tab_edit, name="custom_tab_edit"),
+    path(
+        "config/customtabs/<int:id>/delete/",
+        views_tabs.custom_tab_delete,
+        name="custom_tab_delete",
+    ),
+    path("config/tickettypes/", views_tabs.ticket_types, name="ticket_types"),
     path("devices/", views_devices.devices, name="devices"),
     path("auth/token", views_auth.token, name="token"),
     *[path(f"api/{route}", view, name=f"api_{name}") for route, view, name in API_ROUTES],

@@ -15,7 +15,8 @@ from tests.integrations.sandbox.helpers import PAGES, Api, iframes, reload_urls
 pytestmark = pytest.mark.django_db
 
 TAB_URL = "http://127.0.0.1:8000/tab/k3y-abc/?ticket_id=$FAULTID"
-# Chosen so that agent 2's signature holds "+", "/" and "=": all three must be encoded.
+SIGNED_URL = TAB_URL + "&agent_id=$LOGGEDINAGENTID&hmac=$HMAC"
+# Chosen so that agent 2's signature holds "+", "/" and "=": all three must arrive raw.
 SECRET = "tab-secret-25"
 
 
@@ -47,33 +48,90 @@ def test_it_substitutes_faultid_wherever_it_is(client) -> None:
     assert frame["src"] == "https://tab.example.com/t/1007/view?again=1007#top"
 
 
-def test_it_signs_the_agent_when_the_tab_has_a_secret(client) -> None:
-    services.configure_custom_tab(TAB_URL, SECRET)
+def test_it_substitutes_the_signature_raw(client) -> None:
+    services.configure_custom_tab(SIGNED_URL, SECRET)
     signature = expected_hmac(SECRET, 2)
     assert {"+", "/", "="} <= set(signature)  # the test would prove little otherwise
     src = tab_iframe(client)["src"]
-    encoded = signature.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
-    assert src == f"http://127.0.0.1:8000/tab/k3y-abc/?ticket_id=1001&agent_id=2&hmac={encoded}"
-    assert parse_qs(urlsplit(src).query) == {
-        "ticket_id": ["1001"],
-        "agent_id": ["2"],
-        "hmac": [signature],
-    }
+    # Exactly as Halo does it: the base64 as is, no %2B, %2F or %3D.
+    assert src == f"http://127.0.0.1:8000/tab/k3y-abc/?ticket_id=1001&agent_id=2&hmac={signature}"
+    # …so a query-string parser reads its "+" as a space: the product has to cope.
+    assert parse_qs(urlsplit(src).query)["hmac"] == [signature.replace("+", " ")]
 
 
-def test_it_starts_the_query_when_the_url_has_none(client) -> None:
+def test_it_appends_nothing_of_its_own(client) -> None:
+    services.configure_custom_tab(TAB_URL, SECRET)
+    assert tab_iframe(client)["src"] == "http://127.0.0.1:8000/tab/k3y-abc/?ticket_id=1001"
     services.configure_custom_tab("https://tab.example.com/t/$FAULTID", SECRET)
-    src = tab_iframe(client, 1004)["src"]
-    assert src.startswith("https://tab.example.com/t/1004?agent_id=2&hmac=")
+    assert tab_iframe(client, 1004)["src"] == "https://tab.example.com/t/1004"
+
+
+def test_it_substitutes_every_variable_anywhere_and_often(client) -> None:
+    services.configure_custom_tab(
+        "https://tab.example.com/$LOGGEDINAGENTID/$FAULTID/$HMAC?a=$LOGGEDINAGENTID"
+        "&s=$HMAC&t=$FAULTID#$HMAC",
+        SECRET,
+    )
+    signature = expected_hmac(SECRET, 3)
+    src = tab_iframe(client, 1002, "agent=3&tab=msp")["src"]
+    assert src == (
+        f"https://tab.example.com/3/1002/{signature}?a=3&s={signature}&t=1002#{signature}"
+    )
+
+
+def test_it_leaves_the_signature_empty_without_a_secret(client) -> None:
+    services.configure_custom_tab(SIGNED_URL)
+    src = tab_iframe(client)["src"]
+    assert src == "http://127.0.0.1:8000/tab/k3y-abc/?ticket_id=1001&agent_id=2&hmac="
+
+
+def test_it_reads_the_variables_from_settings(client, settings) -> None:
+    settings.HALO_TAB_TICKET_VARIABLE = "{ticket}"
+    settings.HALO_TAB_AGENT_VARIABLE = "{agent}"
+    settings.HALO_TAB_HMAC_VARIABLE = "{sig}"
+    services.configure_custom_tab("https://tab.example.com/?t={ticket}&a={agent}&h={sig}", "k")
+    src = tab_iframe(client)["src"]
+    assert src == f"https://tab.example.com/?t=1001&a=2&h={expected_hmac('k', 2)}"
 
 
 def test_it_signs_the_agent_picked(client) -> None:
-    services.configure_custom_tab(TAB_URL, SECRET)
+    services.configure_custom_tab(SIGNED_URL, SECRET)
     response = client.get(PAGES + "tickets/1001/?agent=3&tab=msp")
     assert "Logged in as <strong>Tom Fletcher</strong>" in response.content.decode()
-    query = parse_qs(urlsplit(tab_iframe(client, query="agent=3&tab=msp")["src"]).query)
-    assert query["agent_id"] == ["3"]
-    assert query["hmac"] == [expected_hmac(SECRET, 3)]
+    src = tab_iframe(client, query="agent=3&tab=msp")["src"]
+    assert src.endswith(f"&agent_id=3&hmac={expected_hmac(SECRET, 3)}")
+
+
+def test_it_shows_every_enabled_tab_in_sequence(client) -> None:
+    ours = services.configure_custom_tab(SIGNED_URL, SECRET, sequence=5)
+    other = services.configure_custom_tab(
+        "https://globex.example.com/tab/?t=$FAULTID", "other", name="Globex check", sequence=1
+    )
+    services.configure_custom_tab("https://off.example.com/", name="Switched off", enabled=False)
+    body = client.get(PAGES + "tickets/1001/?tab=details").content.decode()
+    assert body.index(">Details<") < body.index(">Globex check<") < body.index(">MSP Process<")
+    assert f'id="custom-tab-{other.id}"' in body
+    assert f'href="?agent=2&amp;tab={ours.id}"' in body
+    assert "Switched off" not in body
+    assert iframes(body) == []
+    # Each opens inside the one iframe, signed with its own secret.
+    frame = tab_iframe(client, query=f"tab={other.id}")
+    assert frame["src"] == "https://globex.example.com/tab/?t=1001"
+    assert frame["title"] == "Globex check"
+    assert frame["data-custom-tab-id"] == str(other.id)
+    frame = tab_iframe(client, query=f"tab={ours.id}")
+    assert frame["src"].endswith(f"hmac={expected_hmac(SECRET, 2)}")
+    # Without a choice the first tab opens; "msp" stays the MSP Process tab.
+    assert tab_iframe(client, query="")["data-custom-tab-id"] == str(other.id)
+    assert tab_iframe(client, query="tab=msp")["data-custom-tab-id"] == str(ours.id)
+
+
+@pytest.mark.parametrize("tab", ["999", "x", "\u0661", "9" * 40, "details\x00"])
+def test_it_falls_back_on_an_unknown_tab(client, tab: str) -> None:
+    services.configure_custom_tab(TAB_URL)
+    response = client.get(PAGES + "tickets/1001/", {"tab": tab})
+    assert response.status_code == 200
+    assert len(iframes(response.content.decode())) == 1
 
 
 def test_it_shows_priya_shah_by_default(client) -> None:
@@ -102,20 +160,22 @@ def test_it_says_when_no_custom_tab_is_configured(client) -> None:
     assert "No custom tab is configured" in body
     assert 'href="/sandbox/halo/config/customtabs/"' in body
     assert iframes(body) == []
+    assert "Locked out after holiday" in body  # the details instead
 
 
-def test_it_does_not_embed_a_disabled_tab(client) -> None:
-    services.configure_custom_tab(TAB_URL, enabled=False)
-    body = client.get(PAGES + "tickets/1001/?tab=msp").content.decode()
-    assert "is disabled" in body
+def test_it_does_not_show_a_disabled_tab(client) -> None:
+    tab = services.configure_custom_tab(TAB_URL, enabled=False)
+    body = client.get(PAGES + f"tickets/1001/?tab={tab.id}").content.decode()
+    assert f'id="custom-tab-{tab.id}"' not in body
     assert iframes(body) == []
 
 
-def test_it_hides_the_tab_on_ticket_types_without_custom_tabs(client) -> None:
-    services.configure_custom_tab(TAB_URL)
-    body = client.get(PAGES + "tickets/1013/?tab=msp").content.decode()
+def test_it_hides_the_tabs_on_ticket_types_without_custom_tabs(client) -> None:
+    tab = services.configure_custom_tab(TAB_URL)
+    services.configure_custom_tab(TAB_URL, name="Another")
+    body = client.get(PAGES + f"tickets/1013/?tab={tab.id}").content.decode()
     assert iframes(body) == []
-    assert 'id="msp-process-tab-link"' not in body
+    assert 'id="custom-tab-' not in body
     assert "Custom tabs are not allowed on Project tickets" in body
     # …and back once the type allows them.
     services.set_custom_tabs_allowed(True, tickettype_id=4)
@@ -212,6 +272,7 @@ def test_it_has_no_pages_when_the_sandbox_is_off(client) -> None:
 def test_it_signs_as_the_tab_expects(client) -> None:
     from tickettab.tabauth import check_agent_signature
 
-    services.configure_custom_tab(TAB_URL, SECRET)
+    services.configure_custom_tab(SIGNED_URL, SECRET)
+    # Read as the product reads it: a query-string parser turns the raw "+" into a space.
     query = parse_qs(urlsplit(tab_iframe(client)["src"]).query)
     assert check_agent_signature(SECRET, query["agent_id"][0], query["hmac"][0])
