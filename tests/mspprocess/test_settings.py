@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,7 +116,23 @@ def test_it_passes_the_deploy_check_in_production() -> None:
     assert "no issues" in result.stdout
 
 
-def test_it_reads_the_tab_ticket_variable_literally() -> None:
-    code = LOAD.replace("settings.DEBUG", "settings.HALO_TAB_TICKET_VARIABLE")
-    result = run(code, production_env())
-    assert result.stdout.strip() == "$FAULTID"
+@pytest.mark.parametrize(
+    ("name", "default"),
+    [
+        ("HALO_TAB_TICKET_VARIABLE", "$FAULTID"),
+        ("HALO_TAB_AGENT_VARIABLE", "$LOGGEDINAGENTID"),
+        ("HALO_TAB_HMAC_VARIABLE", "$HMAC"),
+    ],
+)
+def test_it_reads_the_tab_variables_literally(name: str, default: str) -> None:
+    code = LOAD.replace("settings.DEBUG", f"settings.{name}")
+    assert run(code, production_env()).stdout.strip() == default
+    # "$…" is not expanded as a reference to another environment variable.
+    assert run(code, production_env(**{name: "$AGENTID"})).stdout.strip() == "$AGENTID"
+
+
+def test_it_refuses_a_tab_variable_that_is_not_one() -> None:
+    code = LOAD.replace("settings.DEBUG", "settings.HALO_TAB_HMAC_VARIABLE")
+    result = run(code, production_env(HALO_TAB_HMAC_VARIABLE="hmac&x=1"))
+    assert result.returncode != 0
+    assert "HALO_TAB_HMAC_VARIABLE must be a Halo variable" in result.stderr
