@@ -4,7 +4,7 @@
 server: the same layout as a self-hosted Halo, so "Resource Server" for a tenant
 connected to the sandbox is <our origin>/sandbox/halo. The rest are Halo-like pages
 for people and browser tests: tickets (with each custom tab), Configuration > Custom
-Tabs, and the devices where
+Tabs, Configuration > Integrations > Halo API (config/api/), and the devices where
 the fictional end users receive their codes.
 """
 
@@ -15,6 +15,7 @@ from django.urls import path
 from integrations.sandbox import (
     views_api,
     views_auth,
+    views_config,
     views_devices,
     views_pages,
     views_tabs,
@@ -46,6 +47,18 @@ urlpatterns = [
         name="custom_tab_delete",
     ),
     path("config/tickettypes/", views_tabs.ticket_types, name="ticket_types"),
+    path("config/api/", views_config.api_applications, name="api_applications"),
+    path("config/api/<int:id>/", views_config.api_application_edit, name="api_application_edit"),
+    path(
+        "config/api/<int:id>/rotate/",
+        views_config.api_application_rotate,
+        name="api_application_rotate",
+    ),
+    path(
+        "config/api/<int:id>/delete/",
+        views_config.api_application_delete,
+        name="api_application_delete",
+    ),
     path("devices/", views_devices.devices, name="devices"),
     path("auth/token", views_auth.token, name="token"),
     *[path(f"api/{route}", view, name=f"api_{name}") for route, view, name in API_ROUTES],

@@ -254,7 +254,7 @@ def test_it_keeps_its_pages_out_of_the_request_log(client) -> None:
     assert services.request_counts() == {}
 
 
-PAGE_URLS = ["", "tickets/", "tickets/1001/", "config/customtabs/", "devices/"]
+PAGE_URLS = ["", "tickets/", "tickets/1001/", "config/customtabs/", "config/api/", "devices/"]
 
 
 def test_it_has_no_pages_when_the_sandbox_is_off(client) -> None:
