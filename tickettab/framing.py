@@ -6,7 +6,9 @@ no X-Frame-Options, are never cached, and never set a cookie.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from dataclasses import replace
 from functools import wraps
 from typing import Any
 
@@ -16,7 +18,9 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 
 from integrations.models import HaloConnection
-from tickettab import tabauth
+from tickettab import agents, tabauth
+
+logger = logging.getLogger(__name__)
 
 View = Callable[..., HttpResponse]
 
@@ -74,6 +78,16 @@ def tab_partial(view: View) -> View:
         identity = tabauth.read_token(request.META.get(tabauth.HEADER, ""), conn)
         if identity is None:
             return render(request, "tickettab/partials/unauthorized.html", status=401)
+        if identity.kind == "agent":
+            # Asked here, when the tab is shown, not when Halo loads the iframe.
+            name = agents.agent_name(conn, identity.id)
+            if name is None:
+                logger.warning("tab: agent %s refused for tenant %s", identity.id, conn.tenant_id)
+                response = render(request, "tickettab/partials/agent_refused.html", status=403)
+                response["HX-Retarget"] = "#ticket"
+                response["HX-Reswap"] = "innerHTML"
+                return response
+            identity = replace(identity, name=name)
         return view(request, conn, identity, *args, **kwargs)
 
     return tab_view(wrapper)

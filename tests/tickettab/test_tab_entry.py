@@ -35,14 +35,12 @@ def agent_token(conn: HaloConnection, **overrides) -> str:
     return tabauth.issue_token(tabauth.TabIdentity(**(values | overrides)))
 
 
-def test_it_opens_with_a_valid_signature(client, monkeypatch) -> None:
-    conn = ConnectionFactory()
-    monkeypatch.setattr("tickettab.views._agent_name", lambda c, a: "Priya Shah")
+def test_it_opens_with_a_valid_signature(client) -> None:
+    conn = ConnectionFactory()  # its Halo answers nothing: opening must not ask it
     response = client.get(signed_url(conn))
     assert response.status_code == 200
     body = response.content.decode()
     assert 'data-token="' in body
-    assert "Priya Shah" in body
     token = body.split('data-token="')[1].split('"')[0]
     identity = tabauth.read_token(token, conn)
     assert identity is not None
@@ -157,8 +155,7 @@ def test_it_refuses_member_sign_in_when_halo_signs_agents(client) -> None:
     assert response.status_code == 400
 
 
-def test_it_sets_no_cookie_and_the_tenants_frame_ancestors(client, monkeypatch) -> None:
-    monkeypatch.setattr("tickettab.views._agent_name", lambda c, a: "Priya Shah")
+def test_it_sets_no_cookie_and_the_tenants_frame_ancestors(client) -> None:
     conn = ConnectionFactory(base_url="https://globex.halopsa.com")
     other = ConnectionFactory(base_url="https://initech.halopsa.com:8443/halo")
     for c in (conn, other):

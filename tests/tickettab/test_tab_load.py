@@ -14,12 +14,6 @@ from tickettab import tabauth
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _agent_names(monkeypatch) -> None:
-    # Who the agent is comes from Halo; these tests are about the URL alone.
-    monkeypatch.setattr("tickettab.views._agent_name", lambda conn, agent_id: "Priya Shah")
-
-
 def halo_src(conn: HaloConnection, ticket: str = "1001", agent: str = "2", secret=None) -> str:
     """The iframe address as Halo builds it from our tab URL: each variable replaced
     by raw text, nothing encoded, nothing appended. Written here on its own (not

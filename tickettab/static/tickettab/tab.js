@@ -82,7 +82,20 @@
     }
   });
 
-  if (token) loadTicket();
+  // Halo may load a custom tab's iframe before the agent opens the tab: read the
+  // ticket from Halo only once the tab can be seen, so a hidden tab costs no Halo call.
+  function whenShown(callback) {
+    if (!("IntersectionObserver" in window)) { callback(); return; }
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) {
+        observer.disconnect();
+        callback();
+      }
+    });
+    observer.observe(root);
+  }
+
+  if (token) whenShown(loadTicket);
   else if (root.dataset.mode === "signin") showSignin("");
   else ticket.innerHTML = '<p class="notice error">This tab could not start. Reload the ticket in Halo.</p>';
 })();
