@@ -13,7 +13,9 @@ from django.core.cache import cache
 
 from integrations.halo.client import HaloClient
 from integrations.models import HaloConnection
-from tickettab.masking import mask_email, mask_phone
+from tickettab import phones
+from tickettab.masking import mask_email
+from tickettab.models import VerificationSettings
 
 # The ticket's end user rarely changes; remembering it saves a Halo call per send.
 TICKET_USER_TTL = 300
@@ -21,6 +23,12 @@ TICKET_USER_TTL = 300
 # tabs on the same ticket, and Halo-hosted instances allow 300 calls per 5 minutes.
 # Sends never use it: they read the contact from Halo again.
 CONTEXT_TTL = 60
+
+# Which country a number without a country code belongs to. Halo does know the
+# country of a site (`Site.country_code`), but only from `GET /Site/{id}`: neither the
+# ticket (`Faults`: its `oppcountry` is a CRM opportunity's) nor the user (`Users`, whose
+# addresses have no country) carries it, and Halo's rate limit rules out an extra call
+# per ticket. So the workspace setting decides (VerificationSettings.country).
 
 
 class ContextProblem(Exception):
@@ -40,17 +48,35 @@ class Contact:
     mobile: str
     client_name: str = ""
     site_name: str = ""
+    phone: str = ""
+    region: str = phones.DEFAULT_REGION
 
     @property
     def masked_email(self) -> str:
         return mask_email(self.email) if self.email else ""
 
+    def sms_number(self) -> phones.SmsNumber:
+        """Where an SMS goes (E.164), or PhoneProblem saying what to fix in Halo."""
+        return phones.sms_number(self.mobile, self.phone, self.region)
+
+    @property
+    def sms_problem(self) -> str:
+        try:
+            self.sms_number()
+        except phones.PhoneProblem as e:
+            return e.message
+        return ""
+
     @property
     def masked_mobile(self) -> str:
-        return mask_phone(self.mobile) if self.mobile else ""
+        """Masked from the parsed number; a number we cannot use is still shown masked."""
+        try:
+            return self.sms_number().masked
+        except phones.PhoneProblem as e:
+            return e.masked
 
     @classmethod
-    def from_halo(cls, user: dict[str, Any]) -> Contact:
+    def from_halo(cls, user: dict[str, Any], region: str = phones.DEFAULT_REGION) -> Contact:
         def text(key: str) -> str:
             value = user.get(key)
             return str(value).strip() if value not in (None, "") else ""
@@ -64,6 +90,8 @@ class Contact:
             mobile=text("mobilenumber"),
             client_name=text("client_name"),
             site_name=text("site_name"),
+            phone=text("phonenumber"),
+            region=region,
         )
 
 
@@ -75,6 +103,8 @@ class ShownContact:
     name: str
     masked_email: str
     masked_mobile: str
+    # Why SMS cannot be used (what to fix in Halo), shown before anyone clicks send.
+    sms_problem: str = ""
 
     @property
     def has_email(self) -> bool:
@@ -82,11 +112,17 @@ class ShownContact:
 
     @property
     def has_mobile(self) -> bool:
-        return bool(self.masked_mobile)
+        return not self.sms_problem
 
     @classmethod
     def of(cls, contact: Contact) -> ShownContact:
-        return cls(contact.halo_user_id, contact.name, contact.masked_email, contact.masked_mobile)
+        return cls(
+            contact.halo_user_id,
+            contact.name,
+            contact.masked_email,
+            contact.masked_mobile,
+            contact.sms_problem,
+        )
 
 
 @dataclass(frozen=True)
@@ -97,6 +133,7 @@ class TicketContext:
     site_name: str
     status_name: str
     contact: ShownContact
+    region: str = phones.DEFAULT_REGION
 
 
 def parse_ticket_id(raw: str | None) -> int:
@@ -131,23 +168,30 @@ def _context_key(conn: HaloConnection, ticket_id: int) -> str:
     return f"tab:context:{conn.pk}:{conn.credentials_version}:{ticket_id}"
 
 
+def _region(conn: HaloConnection) -> str:
+    return VerificationSettings.for_tenant(conn.tenant).country or phones.DEFAULT_REGION
+
+
 def load_context(conn: HaloConnection, ticket_id: int, *, fresh: bool = False) -> TicketContext:
     """The ticket and its end user: two Halo calls, or none within CONTEXT_TTL of the
     last (unless `fresh`). Raises HaloError or ContextProblem."""
+    region = _region(conn)
     key = _context_key(conn, ticket_id)
-    if not fresh and (cached := cache.get(key)) is not None:
+    cached = None if fresh else cache.get(key)
+    # Read with another country setting: the numbers may read differently now.
+    if cached is not None and cached.region == region:
         return cached
-    context = _fetch_context(conn, ticket_id)
+    context = _fetch_context(conn, ticket_id, region)
     cache.set(key, context, CONTEXT_TTL)
     return context
 
 
-def _fetch_context(conn: HaloConnection, ticket_id: int) -> TicketContext:
+def _fetch_context(conn: HaloConnection, ticket_id: int, region: str) -> TicketContext:
     with HaloClient(conn.credentials()) as client:
         ticket = client.ticket(ticket_id)
         user_id = _user_id_of(ticket)
         cache.set(_ticket_user_key(conn, ticket_id), user_id, TICKET_USER_TTL)
-        contact = Contact.from_halo(client.user(user_id))
+        contact = Contact.from_halo(client.user(user_id), region)
 
     def text(key: str) -> str:
         value = ticket.get(key)
@@ -160,14 +204,16 @@ def _fetch_context(conn: HaloConnection, ticket_id: int) -> TicketContext:
         site_name=text("site_name") or contact.site_name,
         status_name=text("status_name"),
         contact=ShownContact.of(contact),
+        region=region,
     )
 
 
 def load_contact(conn: HaloConnection, ticket_id: int) -> Contact:
     """The ticket's end user, fresh from Halo (one call when the ticket is known)."""
+    region = _region(conn)
     with HaloClient(conn.credentials()) as client:
         user_id = cache.get(_ticket_user_key(conn, ticket_id))
         if user_id is None:
             user_id = _user_id_of(client.ticket(ticket_id))
             cache.set(_ticket_user_key(conn, ticket_id), user_id, TICKET_USER_TTL)
-        return Contact.from_halo(client.user(user_id))
+        return Contact.from_halo(client.user(user_id), region)

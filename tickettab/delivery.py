@@ -10,7 +10,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 from mspprocess.models import Tenant
-from tickettab import sms
+from tickettab import phones, sms
 from tickettab.context import Contact
 from tickettab.models import Verification, VerificationSettings
 
@@ -53,7 +53,10 @@ def deliver(
             f"{prefs.code_lifetime_minutes} minutes."
         )
         try:
-            sms.send_sms(contact.mobile, body)
+            # E.164, as every provider wants: never the number as typed into Halo.
+            sms.send_sms(contact.sms_number().e164, body)
+        except phones.PhoneProblem as e:
+            raise DeliveryError(e.message) from None
         except sms.SmsError as e:
             logger.warning("sms to %s failed: %s", verification.destination, e.message)
             raise DeliveryError(f"The SMS was not sent: {e.message}") from None

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 
 from mspprocess.models import Tenant
+from tickettab import phones
 
 
 class VerificationSettings(models.Model):
@@ -54,6 +55,17 @@ class VerificationSettings(models.Model):
         "Sends per hour for the whole workspace",
         default=200,
         validators=[MinValueValidator(1), MaxValueValidator(10000)],
+    )
+    # Halo has no country on the user or the ticket (see tickettab.context), so the
+    # workspace says which country a number without a country code belongs to.
+    country = models.CharField(
+        "Country",
+        max_length=2,
+        default=phones.DEFAULT_REGION,
+        choices=phones.region_choices,
+        help_text="Used to read phone numbers stored in Halo without a country code (as "
+        "people dial them at home, such as 0491 570 156 in Australia) before sending a code "
+        "by SMS. Numbers that start with + and a country code are read as written.",
     )
     updated = models.DateTimeField(auto_now=True)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from functools import lru_cache
 
@@ -20,6 +21,9 @@ import mspprocess
 from mspprocess.logging import redact
 
 logger = logging.getLogger(__name__)
+
+# E.164: a plus, a country code and at most 15 digits in all (tickettab.phones makes it).
+E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
 
 class SmsError(Exception):
@@ -121,4 +125,8 @@ def get_backend() -> ConsoleBackend | TwilioBackend:
 
 
 def send_sms(to: str, body: str) -> str:
+    """Send to an E.164 number. Anything else is refused before any provider sees it:
+    a number as typed into Halo can be read wrongly by a provider, or not at all."""
+    if not E164.fullmatch(to):
+        raise SmsError("The mobile number is not in international form. Refresh and try again.")
     return get_backend().send(to, body)

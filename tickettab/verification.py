@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mspprocess.models import Tenant
-from tickettab import codes, delivery, outbox
+from tickettab import codes, delivery, outbox, phones
 from tickettab.context import Contact
 from tickettab.models import Verification, VerificationSettings
 from tickettab.tabauth import TabIdentity
@@ -49,11 +49,13 @@ def _check_send_allowed(
 ) -> None:
     if method not in prefs.enabled_methods:
         raise VerificationError("Your administrator has turned this verification method off.")
-    if method == Verification.Method.SMS and not contact.mobile:
-        raise VerificationError(
-            "This contact has no mobile number in Halo. Send a code by email, or add the "
-            "number to the contact in Halo (never use a number the caller gives you)."
-        )
+    if method == Verification.Method.SMS:
+        try:
+            # Checked again here, not only when the tab showed the contact: Halo may
+            # have changed since, and we never send to a number we could not read.
+            contact.sms_number()
+        except phones.PhoneProblem as e:
+            raise VerificationError(e.message) from None
     if method in (Verification.Method.EMAIL, Verification.Method.LINK) and not contact.email:
         raise VerificationError(
             "This contact has no email address in Halo. Send a code by SMS, or add the "
@@ -103,7 +105,8 @@ def send(
         verification = Verification.objects.create(
             **_base(tenant, contact, ticket_id, who),
             method=method,
-            destination=contact.masked_mobile
+            # Masked only: the full number or address is read from Halo when needed.
+            destination=contact.sms_number().masked
             if method == Verification.Method.SMS
             else contact.masked_email,
             code_hash="" if method == Verification.Method.LINK else codes.hash_code(secret),

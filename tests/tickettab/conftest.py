@@ -13,7 +13,7 @@ def contact() -> Contact:
         name="Jane Doe",
         first_name="Jane",
         email="jane.doe@example.com",
-        mobile="+44 7700 900201",
+        mobile="+61 491 570 156",
     )
 
 

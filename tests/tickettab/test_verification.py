@@ -154,7 +154,7 @@ def test_it_refuses_a_disabled_method(tenant, contact) -> None:
 
 def test_it_refuses_sms_without_a_mobile_in_halo(tenant, contact) -> None:
     no_mobile = contact.__class__(**{**contact.__dict__, "mobile": ""})
-    with pytest.raises(verification.VerificationError, match="no mobile number in Halo"):
+    with pytest.raises(verification.VerificationError, match="No mobile number in Halo"):
         verification.send(tenant, no_mobile, 1001, agent(tenant.pk), V.Method.SMS)
     assert not Verification.objects.exists()
 
