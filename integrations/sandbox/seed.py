@@ -13,9 +13,9 @@ Ids worth knowing (tests, the demo and browser tests rely on them):
   hold a phone number the caller typed (never to be used), 1015 has no end user and
   no agent, 1013 and 1014 are Projects (custom tabs not allowed)
 
-Addresses use example.com / example.net and numbers from Ofcom's drama ranges
-(+44 7700 900xxx mobiles, +44 20 7946 0xxx landlines), so nothing real is reached:
-user 201 is alice.morgan@kestrel.example.com, +44 20 7946 0201, +44 7700 900201.
+Addresses use example.com / example.net and numbers reserved for fiction, so nothing
+real is reached: user 201 is alice.morgan@kestrel.example.com, +44 20 7946 0201,
++61 491 570 156. See MOBILES for why the mobiles are Australian and American.
 """
 
 from __future__ import annotations
@@ -84,6 +84,29 @@ USERS = [
 ]
 
 
+# Mobiles must be numbers the tab will text: valid mobiles to libphonenumber (the
+# `phonenumbers` package). Ofcom's drama range (+44 7700 900xxx) is not valid there, and
+# no British mobile range is both valid and reserved for fiction. These are: Australia's
+# regulator (ACMA) lists mobiles such as 0491 570 156 for use in films and other
+# creative works, and North America keeps 555-0100 to 555-0199 fictional in every
+# area code (mobile-or-landline to libphonenumber, as all US numbers are). Formats vary as
+# typed into a real Halo: spaced, run together, dashes, dots, "(0)", and the UK's
+# international prefix 00 (read with the workspace's country, the United Kingdom).
+MOBILES = {
+    201: "+61 491 570 156",
+    202: "+61491570157",
+    203: "0061 491 570 158",
+    204: "+61 (0)491 570 159",
+    206: "+1 (201) 555-0123",
+    207: "+61 491 570 110",
+    208: "+1 212-555-0199",
+    209: "+61-491-570-313",
+    210: "001 415 555 0142",
+    211: "+61 491 570 737",
+    212: "+1.312.555.0100",
+}
+
+
 def _user(
     id: int, site: int, first: str, last: str, domain: str, land: bool, mob: bool
 ) -> SandboxUser:
@@ -95,7 +118,7 @@ def _user(
         surname=last,
         emailaddress=f"{local}@{domain}" if domain else "",
         phonenumber=f"+44 20 7946 0{id}" if land else "",
-        mobilenumber=f"+44 7700 900{id}" if mob else "",
+        mobilenumber=MOBILES[id] if mob else "",
     )
 
 

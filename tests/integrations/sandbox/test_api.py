@@ -127,7 +127,7 @@ def test_it_returns_an_end_user(api: Api) -> None:
     user = api.get("Users/201").json()
     assert set(user) == USER_FIELDS
     assert user["name"] == "Alice Morgan"
-    assert user["mobilenumber"] == "+44 7700 900201"
+    assert user["mobilenumber"] == "+61 491 570 156"
     assert (user["client_name"], user["site_name"]) == ("Kestrel Logistics", "Head Office")
     assert user["inactive"] is False
 

@@ -13,7 +13,7 @@ from tickettab.sms import SmsError
 
 pytestmark = pytest.mark.django_db
 
-ALICE_MOBILE = "+44 7700 900201"
+ALICE_MOBILE = "+61 491 570 156"  # as seeded
 ALICE_EMAIL = "alice.morgan@kestrel.example.com"
 DEVICES = PAGES + "devices/"
 
@@ -33,15 +33,17 @@ def test_it_delivers_an_sms(capsys) -> None:
 
 
 def test_it_finds_messages_to_a_number_however_it_is_written() -> None:
-    SandboxSmsBackend().send("+447700900201", "Your code is 111 222.")
+    SandboxSmsBackend().send("+61491570156", "Your code is 111 222.")  # E.164, as the tab sends
     SandboxSmsBackend().send(ALICE_MOBILE, "Your code is 333444.")
     SandboxSmsBackend().send("+44 7700 900202", "Your code is 555666.")
     assert [m.body for m in services.messages_to(ALICE_MOBILE)] == [
         "Your code is 111 222.",
         "Your code is 333444.",
     ]
-    assert services.latest_code("+44 (7700) 900-201") == "333444"
-    assert services.latest_code("+44 7700 900202") == "555666"
+    # As stored in Halo: the UK's international prefix, a "(0)", dashes.
+    assert services.latest_code("0061 491 570 156") == "333444"
+    assert services.latest_code("+61 (0)491-570-156") == "333444"
+    assert services.latest_code("+44 (7700) 900-202") == "555666"
     assert services.latest_code("+44 7700 900203") is None
 
 
@@ -119,7 +121,7 @@ def test_it_stores_message_bodies_encrypted() -> None:
         cursor.execute("SELECT body, to_key FROM sandbox_sandboxmessage")
         body, to_key = cursor.fetchone()
     assert "482913" not in body
-    assert to_key == "447700900201"
+    assert to_key == "61491570156"
 
 
 def test_it_lists_messages_newest_first_in_full(client) -> None:
@@ -134,9 +136,9 @@ def test_it_lists_messages_newest_first_in_full(client) -> None:
 
 def test_it_filters_by_address_or_number(client) -> None:
     SandboxSmsBackend().send(ALICE_MOBILE, "For Alice's phone.")
-    SandboxSmsBackend().send("+44 7700 900202", "For Ben's phone.")
+    SandboxSmsBackend().send("+61491570157", "For Ben's phone.")
     send_mail("For Alice's mailbox", "Hello.", None, [ALICE_EMAIL])
-    body = client.get(DEVICES, {"to": "+447700900202"}).content.decode()
+    body = client.get(DEVICES, {"to": "+61 491 570 157"}).content.decode()
     assert "For Ben&#x27;s phone." in body
     assert "For Alice&#x27;s phone." not in body
     by_user = client.get(DEVICES, {"user": "201"}).content.decode()

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.cache import cache
 
@@ -17,6 +19,7 @@ from integrations.sandbox.models import (
     SandboxUser,
 )
 from tests.integrations.sandbox.helpers import CLIENT_ID, CLIENT_SECRET, Api, fetch_token
+from tickettab import phones
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +51,10 @@ def test_it_seeds_fictional_contact_details(db) -> None:
     assert [u.id for u in users if not u.emailaddress] == [seed.USER_WITHOUT_EMAIL]
     for u in users:
         assert not u.emailaddress or u.emailaddress.endswith((".example.com", ".example.net"))
-        assert not u.mobilenumber or u.mobilenumber.startswith("+44 7700 900")
+        # Mobiles the tab can text (valid to phonenumbers), all from fictional ranges.
+        if u.mobilenumber:
+            e164 = phones.parse_mobile(u.mobilenumber, "GB").e164
+            assert re.fullmatch(r"\+61491570\d{3}|\+1\d{3}55501\d\d", e164)
         assert not u.phonenumber or u.phonenumber.startswith("+44 20 7946 0")
 
 
