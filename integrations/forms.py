@@ -6,6 +6,8 @@ from django import forms
 from django.conf import settings
 
 from integrations import addresses
+from integrations.halo import budget
+from integrations.models import CALL_SHARE_HELP, MIN_CALL_SHARE
 
 
 class ConnectionForm(forms.Form):
@@ -87,3 +89,19 @@ class ConnectionForm(forms.Form):
                 "generate a new one in Halo."
             )
         return value
+
+
+class CallShareForm(forms.Form):
+    call_share = forms.IntegerField(
+        label="API calls per 5 minutes for MSP Process",
+        min_value=MIN_CALL_SHARE,
+        max_value=budget.HALO_LIMIT,
+        help_text=CALL_SHARE_HELP,
+        error_messages={
+            "invalid": "Enter a whole number of calls, for example 100.",
+            "min_value": f"Allow at least {MIN_CALL_SHARE} calls: fewer would keep most "
+            "tab opens waiting.",
+            "max_value": f"Halo allows about {budget.HALO_LIMIT} calls per 5 minutes for "
+            "all your integrations together: enter at most that.",
+        },
+    )

@@ -10,14 +10,23 @@ from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
 from integrations import addresses, tab_problems
+from integrations.halo import budget
 from integrations.halo.credentials import DEFAULT_SCOPES, HaloCredentials
 from integrations.tab_problems import TabProblem
 from mspprocess.fields import EncryptedTextField
 from mspprocess.models import Tenant
+
+MIN_CALL_SHARE = 20  # below this, a busy morning's tab opens would mostly wait
+CALL_SHARE_HELP = (
+    "API calls per rolling 5 minutes that MSP Process may make to your Halo. A hosted "
+    "Halo allows about 300 for all your integrations together (PSA sync, RMM, "
+    "reporting); the default of 100 leaves two thirds to them."
+)
 
 # Recording "custom tab seen" on every tab load would be a write per page view.
 TAB_SEEN_RESOLUTION = timedelta(minutes=1)
@@ -89,6 +98,14 @@ class HaloConnection(models.Model):
     agent_name = models.CharField(max_length=200, blank=True)
     # Denormalized from check_results so the onboarding console can filter on it.
     permissions_ok = models.BooleanField("permissions complete", default=False)
+    # How many of the Halo instance's API calls per rolling 5 minutes we may spend
+    # (halo/budget.py): Halo allows about 300 for all of the MSP's integrations.
+    call_share = models.PositiveSmallIntegerField(
+        "share of Halo's API limit",
+        default=budget.DEFAULT_SHARE,
+        validators=[MinValueValidator(MIN_CALL_SHARE), MaxValueValidator(budget.HALO_LIMIT)],
+        help_text=CALL_SHARE_HELP,
+    )
 
     # The ticket tab. The key identifies the tenant in the tab URL; the secret lets
     # Halo sign agent_id. Both are shown again on the integration page, so they are
@@ -145,6 +162,7 @@ class HaloConnection(models.Model):
             client_id=self.client_id,
             client_secret=self.client_secret,
             scopes=self.scopes,
+            call_share=self.call_share,
         )
 
     def set_credentials(

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
+from integrations.halo import budget
 from integrations.halo.check import ConnectionTestResult, run_connection_test
 from integrations.models import HaloConnection
 from mspprocess import audit
@@ -112,3 +113,33 @@ def rotate_tab_secret(
     with transaction.atomic():
         conn.save()
         audit.record(conn.tenant, actor, Action.CONNECTION_TAB_SECRET_ROTATED, request=request)
+
+
+def set_call_share(
+    conn: HaloConnection, share: int, *, actor: Any = None, request: HttpRequest | None = None
+) -> bool:
+    """Change how much of the Halo instance's API limit we may use; False if unchanged."""
+    if conn.call_share == share:
+        return False
+    conn.call_share = share
+    with transaction.atomic():
+        conn.save(update_fields=["call_share", "updated"])
+        audit.record(
+            conn.tenant,
+            actor,
+            Action.CONNECTION_CALL_SHARE_CHANGED,
+            detail=str(share),
+            request=request,
+        )
+    return True
+
+
+def call_usage(conn: HaloConnection) -> dict[str, int]:
+    """What the integration page and the console show of the Halo instance's budget."""
+    spent = budget.Budget(budget.instance_of(conn.base_url), conn.call_share)
+    return {
+        "used": spent.used(),
+        "share": conn.call_share,
+        "limit": budget.HALO_LIMIT,
+        "limited_today": spent.limited_today(),
+    }

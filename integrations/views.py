@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from integrations import addresses, services
-from integrations.forms import ConnectionForm
+from integrations.forms import CallShareForm, ConnectionForm
 from integrations.halo.check import REQUIRED_PERMISSIONS
 from integrations.onboarding import onboarding_steps
 from mspprocess.access import tenant_view
@@ -47,6 +47,8 @@ def integration(request: HttpRequest, tenant: Tenant) -> HttpResponse:
         "tenant": tenant,
         "conn": conn,
         "form": form,
+        "share_form": CallShareForm(initial={"call_share": conn.call_share}),
+        "usage": services.call_usage(conn) if conn.base_url else None,
         "steps": onboarding_steps(conn),
         "required_permissions": REQUIRED_PERMISSIONS,
         "active": "integration",
@@ -86,5 +88,23 @@ def integration_rotate(request: HttpRequest, tenant: Tenant, what: str) -> HttpR
             request,
             "New tab secret generated. The old one has stopped working: paste the new "
             "secret into your custom tab in Halo.",
+        )
+    return redirect("integration", tenant.slug)
+
+
+@require_POST
+@integration_view
+def integration_share(request: HttpRequest, tenant: Tenant) -> HttpResponse:
+    conn = services.connection_for(tenant)
+    form = CallShareForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors["call_share"]:
+            messages.error(request, error)
+    elif services.set_call_share(
+        conn, form.cleaned_data["call_share"], actor=request.user, request=request
+    ):
+        messages.success(
+            request,
+            f"Saved: MSP Process makes at most {conn.call_share} calls to Halo per 5 minutes.",
         )
     return redirect("integration", tenant.slug)

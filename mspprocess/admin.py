@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString
 from integrations.admin_forms import ConnectionAdminForm
 from integrations.models import HaloConnection
 from integrations.onboarding import onboarding_steps
+from integrations.services import call_usage
 from mspprocess import audit, console, progress
 from mspprocess.models import Membership, Tenant
 from tickettab.models import VerificationSettings
@@ -206,6 +207,7 @@ class TenantAdmin(admin.ModelAdmin):
             {
                 "conn": conn,
                 "steps": onboarding_steps(conn) if conn else [],
+                "usage": call_usage(conn) if conn and conn.base_url else None,
                 "integration_url": reverse("integration", args=[tenant.slug]),
                 # The tab secret lets its holder sign any agent into the tab.
                 "show_tab_keys": request.user.has_perm("integrations.change_haloconnection"),

@@ -42,6 +42,10 @@ class AuditEvent(models.Model):
         CONNECTION_TESTED = "connection.tested", "Halo connection tested"
         CONNECTION_TAB_KEY_ROTATED = "connection.tab_key_rotated", "New tab URL generated"
         CONNECTION_TAB_SECRET_ROTATED = "connection.tab_secret_rotated", "New tab secret generated"
+        CONNECTION_CALL_SHARE_CHANGED = (
+            "connection.call_share_changed",
+            "Share of Halo's API limit changed",
+        )
         MEMBERSHIP_ADDED = "membership.added", "Member added"
         MEMBERSHIP_ROLE_CHANGED = "membership.role_changed", "Member's role changed"
         MEMBERSHIP_REMOVED = "membership.removed", "Member removed"

@@ -19,6 +19,8 @@ class HaloCredentials:
     # Never in repr(), and so never in tracebacks, logs or error messages.
     client_secret: str = field(repr=False)
     scopes: str = DEFAULT_SCOPES  # space-separated
+    # Our share of the instance's API limit (see budget.py); 100 of Halo's 300.
+    call_share: int = 100
 
     @property
     def api_url(self) -> str:
