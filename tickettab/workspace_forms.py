@@ -31,6 +31,7 @@ class VerificationSettingsForm(forms.ModelForm):
             "override_min_reason",
             "contact_hourly_cap",
             "tenant_hourly_cap",
+            "country",
         ]
         help_texts = {
             "note_outcome": "The action outcome Halo shows for the private notes we add to "
@@ -50,6 +51,10 @@ class VerificationSettingsForm(forms.ModelForm):
             "note_outcome": {
                 "required": "Enter the outcome Halo should show for our notes.",
                 "max_length": "Keep the outcome to 50 characters or fewer.",
+            },
+            "country": {
+                "required": "Choose the country your contacts' numbers are usually from.",
+                "invalid_choice": "Choose a country from the list.",
             },
         }
 

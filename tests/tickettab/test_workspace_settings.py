@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from mspprocess.audit import AuditEvent
 from mspprocess.models import Membership
 from tests.factories import AdminMembershipFactory, MembershipFactory, TenantFactory
 from tickettab.models import VerificationSettings
@@ -26,6 +27,7 @@ def valid(**overrides) -> dict[str, object]:
         "override_min_reason": 15,
         "contact_hourly_cap": 5,
         "tenant_hourly_cap": 200,
+        "country": "GB",
     }
     for key, value in overrides.items():
         if value is None:
@@ -157,3 +159,41 @@ def test_it_sends_anonymous_visitors_to_sign_in(client, method: str) -> None:
     response = getattr(client, method)(f"/t/{tenant.slug}/settings/", valid())
     assert response.status_code == 302
     assert response.url.startswith(f"/accounts/login/?next=/t/{tenant.slug}/settings/")
+
+
+# -- the country numbers without a country code are read in ---------------------------
+
+
+def test_it_shows_the_country_as_a_list_of_names(client) -> None:
+    m = signed_in_admin(client)
+    body = client.get(f"/t/{m.tenant.slug}/settings/").content.decode()
+    assert '<select name="country"' in body
+    assert '<option value="GB" selected>United Kingdom</option>' in body
+    assert '<option value="AU">Australia</option>' in body
+    assert "without a country code" in body  # the help text says what it is for
+
+
+def test_it_saves_the_country(client) -> None:
+    m = signed_in_admin(client)
+    response = client.post(f"/t/{m.tenant.slug}/settings/", valid(country="AU"))
+    assert response.status_code == 302
+    assert VerificationSettings.objects.get(tenant=m.tenant).country == "AU"
+    event = AuditEvent.objects.get(tenant=m.tenant)
+    assert event.fields == ["country"]
+
+
+@pytest.mark.parametrize("country", ["", "XX", "gb", "United Kingdom", "GBR"])
+def test_it_refuses_a_country_not_on_the_list(client, country: str) -> None:
+    m = signed_in_admin(client)
+    response = client.post(f"/t/{m.tenant.slug}/settings/", valid(country=country))
+    assert response.status_code == 200
+    assert "Choose" in response.content.decode()
+    assert VerificationSettings.for_tenant(m.tenant).country == "GB"
+
+
+def test_it_changes_no_other_workspaces_country(client) -> None:
+    target = AdminMembershipFactory()
+    signed_in_admin(client)
+    response = client.post(f"/t/{target.tenant.slug}/settings/", valid(country="US"))
+    assert response.status_code == 404
+    assert VerificationSettings.for_tenant(target.tenant).country == "GB"
