@@ -1,8 +1,9 @@
-"""What every sandbox view goes through: seeding, faults, the request log, auth.
+"""What every sandbox view goes through: seeding, the rate limit, faults, the log, auth.
 
 `sandbox_view` wraps any sandbox reply (the token endpoint included); `api_view`
 adds Halo's bearer-token check and the permission each method needs, and hands the
-view the request's `SandboxToken`.
+view the request's `SandboxToken`. A token may do only what both its application
+and the application's "Agent to log in as" may do (`SandboxToken.allows`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from integrations.sandbox import faults, replies, tokens
+from integrations.sandbox import faults, ratelimit, replies, tokens
 from integrations.sandbox.models import SandboxRequest
 from integrations.sandbox.seed import ensure_seeded
 
@@ -33,6 +34,10 @@ def sandbox_view(endpoint: str, *, scope: str = "api") -> Callable[[View], View]
             status = 500  # what gets logged if the view raises
             try:
                 ensure_seeded()
+                if not ratelimit.admit():
+                    response = replies.rate_limited()
+                    status = response.status_code
+                    return response
                 plan = faults.plan(scope)
                 faults.sleep(plan.delay_seconds)
                 if plan.status is not None:
@@ -71,10 +76,15 @@ def api_view(endpoint: str, **permissions: str) -> Callable[[View], View]:
             if method not in permissions:
                 return replies.method_not_allowed(method)
             token = tokens.from_request(request)
-            if token is None:
+            # An application whose agent was disabled or deleted cannot log in, so
+            # the tokens it already holds stop working too.
+            if token is None or not token.agent_active():
                 return replies.invalid_token()
             if not token.allows(permissions[method]):
                 return replies.forbidden(permissions[method])
+            # Route ids are digits (routes.py); the views take them as ints.
+            if "id" in kwargs:
+                kwargs["id"] = int(kwargs["id"])
             return view(request, token, *args, **kwargs)
 
         return wrapper

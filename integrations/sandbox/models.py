@@ -290,11 +290,22 @@ class SandboxToken(models.Model):
     def __str__(self) -> str:
         return f"token for {self.application_id} until {self.expires:%H:%M:%S}"
 
+    def agent_active(self) -> bool:
+        agent = self.application.agent
+        return agent is not None and not agent.isdisabled
+
     def allows(self, permission: str) -> bool:
         # What a token may do: what it asked for, cut down to what the application
-        # may do *now* (so a permission switched off bites on existing tokens too).
+        # and its agent may do *now* (so a permission switched off bites on existing
+        # tokens too). Halo intersects the application's and the agent's permissions.
         scopes = self.scope.split()
-        return (ALL in scopes or permission in scopes) and self.application.allows(permission)
+        agent = self.application.agent
+        return (
+            (ALL in scopes or permission in scopes)
+            and self.application.allows(permission)
+            and agent is not None
+            and agent.allows(permission)
+        )
 
 
 class SandboxFault(models.Model):
@@ -402,6 +413,8 @@ class SandboxSwitch(models.Model):
     """A named on/off switch (e.g. "sms_failure"), stored so every worker sees it."""
 
     SMS_FAILURE = "sms_failure"
+    # While on, a one-item POST api/Actions answers a list of one (views_api.py).
+    ACTIONS_AS_LIST = "actions_as_list"
 
     name = models.CharField(max_length=50, primary_key=True)
     on = models.BooleanField(default=False)

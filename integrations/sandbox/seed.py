@@ -2,7 +2,10 @@
 
 Ids worth knowing (tests, the demo and browser tests rely on them):
 - agents 1 (API Integration: what applications log in as), 2 Priya Shah, 3 Tom Fletcher;
-  the ticket pages show Priya (2) as the agent looking at them unless told otherwise
+  the ticket pages show Priya (2) as the agent looking at them unless told otherwise;
+  1 may do everything and is a Halo administrator (the demo installs its tab through
+  the API), 2 and 3 may do everything but are not administrators, 4 (Read Only) may
+  only read:tickets, 5 (Former Staff) is disabled
 - clients 12 Kestrel Logistics (sites 21, 22), 13 Harbour Dental (23),
   14 Oakfield Solicitors (24, 25)
 - end users 201-212; 205 has no mobile number, 209 has no email address
@@ -54,7 +57,18 @@ AGENTS = [
     (1, "API", "Integration", "api@msp.example.com"),
     (2, "Priya", "Shah", "priya.shah@msp.example.com"),
     (3, "Tom", "Fletcher", "tom.fletcher@msp.example.com"),
+    (4, "Read", "Only", "read.only@msp.example.com"),
+    (5, "Former", "Staff", "former.staff@msp.example.com"),
 ]
+READ_ONLY_AGENT_ID = 4
+DISABLED_AGENT_ID = 5
+# id: (permissions, is a Halo administrator, disabled); agents not listed may do
+# everything and are not administrators.
+AGENT_ACCESS = {
+    DEFAULT_AGENT_ID: (["all"], True, False),
+    READ_ONLY_AGENT_ID: (["read:tickets"], False, False),
+    DISABLED_AGENT_ID: (["all"], False, True),
+}
 
 CLIENTS = [(12, "Kestrel Logistics"), (13, "Harbour Dental Practice"), (14, "Oakfield Solicitors")]
 
@@ -122,6 +136,19 @@ def _user(
     )
 
 
+def _agent(id: int, first: str, last: str, email: str) -> SandboxAgent:
+    permissions, is_admin, disabled = AGENT_ACCESS.get(id, (["all"], False, False))
+    return SandboxAgent(
+        id=id,
+        firstname=first,
+        surname=last,
+        email=email,
+        permissions=permissions,
+        is_admin=is_admin,
+        isdisabled=disabled,
+    )
+
+
 TICKET_TYPES = [
     # id, name, sequence, allow all custom tabs
     (1, "Incident", 1, True),
@@ -181,9 +208,7 @@ def _build() -> dict[type, list]:
             )
         )
     return {
-        SandboxAgent: [
-            SandboxAgent(id=i, firstname=f, surname=s, email=e) for i, f, s, e in AGENTS
-        ],
+        SandboxAgent: [_agent(*row) for row in AGENTS],
         SandboxClient: [SandboxClient(id=i, name=n) for i, n in CLIENTS],
         SandboxSite: [SandboxSite(id=i, client_id=c, name=n) for i, c, n in SITES],
         SandboxUser: [_user(*row) for row in USERS],
@@ -210,7 +235,8 @@ def ensure_seeded() -> None:
     """Seed on first use; afterwards one cache read a request (re-checked every 5 min)."""
     if cache.get(SEEDED_CACHE_KEY):
         return
-    if SandboxTicket.objects.filter(pk=TICKETS[-1][0]).exists():
+    last_agent = SandboxAgent.objects.filter(pk=AGENTS[-1][0])
+    if SandboxTicket.objects.filter(pk=TICKETS[-1][0]).exists() and last_agent.exists():
         cache.set(SEEDED_CACHE_KEY, True, 300)
         return
     seed()

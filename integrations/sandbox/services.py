@@ -9,7 +9,8 @@ Data
         every sandbox request calls it too.
     reset() -> None
         Back to a fresh instance: no applications, tokens, posted actions, faults,
-        log, custom tabs or delivered messages; switches off; seeded data restored.
+        log, custom tabs or delivered messages; switches off; seeded data restored;
+        the rate limit back to its setting, with nothing counted.
     set_custom_tabs_allowed(allowed, *, tickettype_id=None) -> None
         Switch "allow all custom tabs" on every ticket type, or on one.
     posted_actions(ticket_id=None) -> list[dict]
@@ -23,9 +24,35 @@ Applications (Halo API applications: client credentials + agent + permissions)
         `tenant` makes the token endpoint demand `?tenant=<it>` (500 otherwise).
     set_permissions(client_id, permissions) -> None
         Takes effect at once, for tokens already issued too.
+    set_agent(agent_id, *, permissions=None, is_admin=None, disabled=None) -> None
+        Change what an agent may do. A token may do only what both its application
+        and its "Agent to log in as" may do; only an admin agent's applications may
+        use api/Tabs. A disabled (or deleted) agent's application gets 400
+        invalid_grant from the token endpoint, and its tokens answer 401.
+        Seeded: agent 1 (the default) has all permissions and is an admin; 4 may only
+        read:tickets; 5 is disabled (see seed.py).
     delete_application(client_id) -> None
     issue_token(client_id, *, scope="all", expires_in=3600) -> str
         A bearer token without going through HTTP.
+
+Rate limit (see ratelimit.py): per instance, over every application, API calls and
+token requests alike; past it, HTTP 429 with Halo's message and no Retry-After
+    set_rate_limit(limit) -> None
+        Requests allowed per rolling window (setting HALO_SANDBOX_RATE_LIMIT, default
+        300; the window is HALO_SANDBOX_RATE_WINDOW_SECONDS, default 300). None: no
+        limit. Until reset().
+    rate_limit_used() -> int
+        Requests counted in the current window.
+    clear_rate_limit_counts() -> None
+
+Halo's quirks
+    set_actions_reply_as_list(on) -> None
+        While on, a one-item POST api/Actions answers a list of one, as some Halo
+        instances do. Other quirks are always on: empty fields are left out unless
+        `includedetails=true`; unknown routes answer a 404 HTML page, injected 500s an
+        HTML page, 403s a plain or empty body; routes take any case and a trailing
+        slash. Hosted mode: see views_auth.py (HALO_SANDBOX_HOSTED_AUTH_HOST,
+        HALO_SANDBOX_TENANT, api/authinfo, hosted-auth/token?tenant=).
 
 Faults (see faults.py for how each plays out)
     set_faults(*, latency_ms=0, status=None, status_count=1, timeout_seconds=None,
@@ -70,7 +97,9 @@ Request log
     request_counts() -> dict[str, int]
         Requests per endpoint, keyed "METHOD endpoint": "POST auth/token",
         "GET Agent/me", "GET Tickets/{id}", "GET Tickets", "GET Users", "GET Users/{id}",
-        "GET TicketType", "GET Actions", "POST Actions", "GET {unknown}", …
+        "GET TicketType", "GET TicketType/{id}", "GET Actions", "GET Actions/{id}",
+        "POST Actions", "GET Tabs", "POST Tabs", "GET Tabs/{id}", "DELETE Tabs/{id}",
+        "GET authinfo", "POST hosted-auth/token", "GET {unknown}", …
     request_log(limit=100) -> list[dict]
         The latest requests, oldest first: method, endpoint, status, duration_ms, at.
     clear_log() -> None
@@ -84,12 +113,13 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count
 
-from integrations.sandbox import customtab, seed, tokens
+from integrations.sandbox import customtab, ratelimit, seed, tokens
 from integrations.sandbox.inbox import destination_key, find_code
 from integrations.sandbox.models import (
     ALL,
     PERMISSIONS,
     SandboxAction,
+    SandboxAgent,
     SandboxApplication,
     SandboxCustomTab,
     SandboxFault,
@@ -107,6 +137,7 @@ __all__ = [
     "add_fault",
     "clear_faults",
     "clear_log",
+    "clear_rate_limit_counts",
     "configure_custom_tab",
     "create_application",
     "custom_tab",
@@ -117,13 +148,17 @@ __all__ = [
     "latest_code",
     "messages_to",
     "posted_actions",
+    "rate_limit_used",
     "remove_custom_tab",
     "request_counts",
     "request_log",
     "reset",
+    "set_actions_reply_as_list",
+    "set_agent",
     "set_custom_tabs_allowed",
     "set_faults",
     "set_permissions",
+    "set_rate_limit",
     "set_sms_failure",
 ]
 
@@ -141,6 +176,7 @@ def reset() -> None:
         SandboxSwitch.objects.all().delete()
         seed.unseed()
         seed.seed()
+    ratelimit.clear()
 
 
 def set_custom_tabs_allowed(allowed: bool, *, tickettype_id: int | None = None) -> None:
@@ -198,6 +234,26 @@ def set_permissions(client_id: str, permissions: Iterable[str]) -> None:
     )
     if not updated:
         raise SandboxApplication.DoesNotExist(f"No sandbox application {client_id!r}")
+
+
+def set_agent(
+    agent_id: int,
+    *,
+    permissions: Iterable[str] | None = None,
+    is_admin: bool | None = None,
+    disabled: bool | None = None,
+) -> None:
+    ensure_seeded()
+    changes: dict[str, object] = {}
+    if permissions is not None:
+        wanted = list(permissions)
+        changes["permissions"] = [ALL] if ALL in wanted else _permissions(wanted)
+    if is_admin is not None:
+        changes["is_admin"] = is_admin
+    if disabled is not None:
+        changes["isdisabled"] = disabled
+    if not SandboxAgent.objects.filter(pk=agent_id).update(**changes) and changes:
+        raise SandboxAgent.DoesNotExist(f"No sandbox agent {agent_id}")
 
 
 def delete_application(client_id: str) -> None:
@@ -275,6 +331,27 @@ def latest_code(to: str) -> str | None:
 
 def set_sms_failure(failing: bool) -> None:
     SandboxSwitch.set(SandboxSwitch.SMS_FAILURE, failing)
+
+
+# Rate limit and quirks
+
+
+def set_rate_limit(limit: int | None) -> None:
+    if limit is not None and limit < 0:
+        raise ValueError("A rate limit is 0 or more requests, or None for no limit.")
+    ratelimit.set_limit(limit)
+
+
+def rate_limit_used() -> int:
+    return ratelimit.used()
+
+
+def clear_rate_limit_counts() -> None:
+    ratelimit.clear_counts()
+
+
+def set_actions_reply_as_list(on: bool) -> None:
+    SandboxSwitch.set(SandboxSwitch.ACTIONS_AS_LIST, on)
 
 
 # Faults

@@ -10,10 +10,12 @@ the fictional end users receive their codes.
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 
 from integrations.sandbox import (
+    routes,
     views_api,
+    views_api_tabs,
     views_auth,
     views_config,
     views_devices,
@@ -21,16 +23,21 @@ from integrations.sandbox import (
     views_tabs,
 )
 
-# Halo's routes are case-insensitive; clients write "Tickets" or "tickets".
+# Halo's routes are case-insensitive and take a trailing slash (routes.py).
 API_ROUTES = [
+    ("authinfo", views_auth.authinfo, "authinfo"),
     ("Agent/me", views_api.agent_me, "agent_me"),
-    ("Agent/<int:id>", views_api.agent, "agent"),
+    ("Agent/{id}", views_api.agent, "agent"),
     ("Tickets", views_api.tickets, "tickets"),
-    ("Tickets/<int:id>", views_api.ticket, "ticket"),
+    ("Tickets/{id}", views_api.ticket, "ticket"),
     ("Users", views_api.users, "users"),
-    ("Users/<int:id>", views_api.user, "user"),
+    ("Users/{id}", views_api.user, "user"),
     ("TicketType", views_api.ticket_types, "ticket_types"),
+    ("TicketType/{id}", views_api.ticket_type, "ticket_type"),
     ("Actions", views_api.actions, "actions"),
+    ("Actions/{id}", views_api.action, "action"),
+    ("Tabs", views_api_tabs.tabs, "tabs"),
+    ("Tabs/{id}", views_api_tabs.tab, "tab"),
 ]
 
 app_name = "sandbox"
@@ -61,11 +68,8 @@ urlpatterns = [
     ),
     path("devices/", views_devices.devices, name="devices"),
     path("auth/token", views_auth.token, name="token"),
-    *[path(f"api/{route}", view, name=f"api_{name}") for route, view, name in API_ROUTES],
-    *[
-        path(f"api/{route.lower()}", view)
-        for route, view, _ in API_ROUTES
-        if route.lower() != route
-    ],
-    path("api/<path:rest>", views_api.unknown, name="api_unknown"),
+    # The authorisation server of a Halo-hosted instance, on "another origin" (views_auth).
+    path("hosted-auth/token", views_auth.hosted_token, name="hosted_token"),
+    *[routes.api_route(route, view, name) for route, view, name in API_ROUTES],
+    re_path(r"^[Aa][Pp][Ii]/(?P<rest>.*)\Z", views_api.unknown, name="api_unknown"),
 ]

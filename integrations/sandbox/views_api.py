@@ -1,7 +1,8 @@
 """The sandbox's Halo API: the resources MSP Process reads and the notes it writes.
 
 Reply shapes follow /work/shared/halo/README.md; every field comes from Halo's own
-schemas (tests/integrations/sandbox/test_schema.py keeps it that way).
+schemas (tests/integrations/sandbox/test_schema.py keeps it that way). Records leave
+out their empty fields unless the request asks `includedetails=true`, as Halo's do.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from integrations.sandbox.endpoint import api_view, sandbox_view
 from integrations.sandbox.models import (
     SandboxAction,
     SandboxAgent,
+    SandboxSwitch,
     SandboxTicket,
     SandboxTicketType,
     SandboxToken,
@@ -49,9 +51,17 @@ def _bool_param(request: HttpRequest, name: str) -> bool:
     return request.GET.get(name, "").strip().lower() in ("true", "1")
 
 
+def _out(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
+    """One record as Halo answers it: empty fields only with `includedetails=true`."""
+    return replies.record(data, _bool_param(request, "includedetails"))
+
+
 @api_view("Agent/me", GET="read:tickets")
 def agent_me(request: HttpRequest, token: SandboxToken) -> HttpResponse:
-    return replies.ok(token.application.agent.to_halo())
+    agent = token.application.agent
+    if agent is None:  # api_view refuses such tokens already; this keeps types honest
+        return replies.invalid_token()
+    return replies.ok(_out(request, agent.to_halo()))
 
 
 @api_view("Agent/{id}", GET="read:tickets")
@@ -59,7 +69,7 @@ def agent(request: HttpRequest, token: SandboxToken, id: int) -> HttpResponse:
     found = SandboxAgent.objects.filter(pk=id).first()
     if found is None:
         return replies.not_found(f"Agent {id} was not found.")
-    return replies.ok(found.to_halo())
+    return replies.ok(_out(request, found.to_halo()))
 
 
 @api_view("Tickets/{id}", GET="read:tickets")
@@ -67,7 +77,7 @@ def ticket(request: HttpRequest, token: SandboxToken, id: int) -> HttpResponse:
     found = SandboxTicket.objects.select_related(*TICKET_RELATED).filter(pk=id).first()
     if found is None:
         return replies.not_found(f"Ticket {id} was not found.")
-    return replies.ok(found.to_halo())
+    return replies.ok(_out(request, found.to_halo()))
 
 
 def _listing(request: HttpRequest, qs: QuerySet, key: str) -> HttpResponse:
@@ -81,7 +91,8 @@ def _listing(request: HttpRequest, qs: QuerySet, key: str) -> HttpResponse:
     total = qs.count()
     if not _bool_param(request, "pageinate"):
         limit = min(max(count or DEFAULT_COUNT, 1), MAX_PAGE_SIZE)
-        return replies.ok({"record_count": total, key: [r.to_halo() for r in qs[:limit]]})
+        records = [_out(request, r.to_halo()) for r in qs[:limit]]
+        return replies.ok({"record_count": total, key: records})
 
     # Halo caps a page at 100 records, whatever was asked for.
     size = min(max(page_size or DEFAULT_COUNT, 1), MAX_PAGE_SIZE)
@@ -92,7 +103,7 @@ def _listing(request: HttpRequest, qs: QuerySet, key: str) -> HttpResponse:
             "page_no": number,
             "page_size": size,
             "record_count": total,
-            key: [r.to_halo() for r in page],
+            key: [_out(request, r.to_halo()) for r in page],
         }
     )
 
@@ -129,12 +140,20 @@ def user(request: HttpRequest, token: SandboxToken, id: int) -> HttpResponse:
     found = SandboxUser.objects.select_related("site__client").filter(pk=id).first()
     if found is None:
         return replies.not_found(f"User {id} was not found.")
-    return replies.ok(found.to_halo())
+    return replies.ok(_out(request, found.to_halo()))
 
 
 @api_view("TicketType", GET="read:tickets")
 def ticket_types(request: HttpRequest, token: SandboxToken) -> HttpResponse:
-    return replies.ok([t.to_halo() for t in SandboxTicketType.objects.all()])
+    return replies.ok([_out(request, t.to_halo()) for t in SandboxTicketType.objects.all()])
+
+
+@api_view("TicketType/{id}", GET="read:tickets")
+def ticket_type(request: HttpRequest, token: SandboxToken, id: int) -> HttpResponse:
+    found = SandboxTicketType.objects.filter(pk=id).first()
+    if found is None:
+        return replies.not_found(f"Ticket type {id} was not found.")
+    return replies.ok(_out(request, found.to_halo()))
 
 
 @api_view("Actions", GET="read:tickets", POST="edit:tickets")
@@ -154,7 +173,27 @@ def actions(request: HttpRequest, token: SandboxToken) -> HttpResponse:
     newest_first = qs.order_by("-number")
     if count is not None and count > 0:
         newest_first = newest_first[:count]
-    return replies.ok({"record_count": qs.count(), "actions": [a.to_halo() for a in newest_first]})
+    records = [_out(request, a.to_halo()) for a in newest_first]
+    return replies.ok({"record_count": qs.count(), "actions": records})
+
+
+@api_view("Actions/{id}", GET="read:tickets")
+def action(request: HttpRequest, token: SandboxToken, id: int) -> HttpResponse:
+    # Halo numbers actions within their ticket, so an action id needs its ticket_id.
+    try:
+        ticket_id = _int_param(request, "ticket_id", None)
+    except BadParameter as e:
+        return replies.field_errors({e.args[0]: e.args[1]})
+    if ticket_id is None:
+        return replies.field_errors({"ticket_id": "The ticket_id field is required."})
+    found = (
+        SandboxAction.objects.select_related("application")
+        .filter(ticket_id=ticket_id, number=id)
+        .first()
+    )
+    if found is None:
+        return replies.not_found(f"Action {id} of ticket {ticket_id} was not found.")
+    return replies.ok(_out(request, found.to_halo()))
 
 
 def _validate_action(i: int, item: Any, errors: dict[str, str]) -> dict[str, Any]:
@@ -229,10 +268,14 @@ def _post_actions(request: HttpRequest, token: SandboxToken) -> HttpResponse:
             )
             locked.lastactiondate = now
             locked.save(update_fields=["lastactiondate"])
-            created.append(action.to_halo())
-    return replies.ok(created[0] if len(created) == 1 else created)
+            created.append(_out(request, action.to_halo()))
+    # One item in, one object out, except that some Halo instances have been seen to
+    # answer a list of one: a switch (services.set_actions_reply_as_list) plays that.
+    if len(created) == 1 and not SandboxSwitch.is_on(SandboxSwitch.ACTIONS_AS_LIST):
+        return replies.ok(created[0])
+    return replies.ok(created)
 
 
 @sandbox_view("{unknown}")
 def unknown(request: HttpRequest, rest: str) -> HttpResponse:
-    return replies.not_found(f"No such resource: /api/{rest}")
+    return replies.not_found_page(f"/api/{rest}")

@@ -1,4 +1,13 @@
-"""The sandbox's authorisation server: OAuth 2.0 client credentials, as Halo does it."""
+"""The sandbox's authorisation server: OAuth 2.0 client credentials, as Halo does it.
+
+Self-hosted Halo serves it at `<origin>/auth`; Halo-hosted instances put it on
+another origin shared by many instances, told apart by `?tenant=` (a wrong or
+missing tenant answers a 500 that is not JSON). The sandbox runs inside our own
+app, so it models that other origin as another path, `hosted-auth/token`, answered
+only on the host named by HALO_SANDBOX_HOSTED_AUTH_HOST when that is set (locally:
+the API at 127.0.0.1, the auth server at localhost). The instance's tenant name is
+HALO_SANDBOX_TENANT. `GET api/authinfo` tells a client where to sign in.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +15,9 @@ import base64
 import binascii
 from urllib.parse import unquote_plus
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 
 from integrations.sandbox import replies, tokens
 from integrations.sandbox.endpoint import sandbox_view
@@ -28,8 +39,47 @@ def _client_credentials(request: HttpRequest) -> tuple[str, str]:
     return request.POST.get("client_id", ""), request.POST.get("client_secret", "")
 
 
+DEFAULT_TENANT = "sandbox"
+
+
+def instance_tenant() -> str:
+    return str(getattr(settings, "HALO_SANDBOX_TENANT", "") or DEFAULT_TENANT)
+
+
+def hosted_auth_host() -> str:
+    """host[:port] of the hosted authorisation server; "" means any host."""
+    return str(getattr(settings, "HALO_SANDBOX_HOSTED_AUTH_HOST", "") or "")
+
+
+@sandbox_view("authinfo")
+def authinfo(request: HttpRequest) -> HttpResponse:
+    # No token needed: clients use it to discover the authorisation server.
+    if request.method != "GET":
+        return replies.method_not_allowed(request.method or "")
+    base = reverse("sandbox:hosted_token" if hosted_auth_host() else "sandbox:token")
+    base = base.removesuffix("/token")
+    host = hosted_auth_host() or request.get_host()
+    return replies.ok(
+        {"auth_url": f"{request.scheme}://{host}{base}", "tenant_id": instance_tenant()}
+    )
+
+
+@sandbox_view("hosted-auth/token", scope="token")
+def hosted_token(request: HttpRequest) -> HttpResponse:
+    if hosted_auth_host() and request.get_host().lower() != hosted_auth_host().lower():
+        return replies.not_found_page(request.path)  # not served on the API's origin
+    # The hosted server picks the instance by tenant before it reads any credentials.
+    if request.GET.get("tenant", "") != instance_tenant():
+        return replies.server_error_page()
+    return _grant(request)
+
+
 @sandbox_view("auth/token", scope="token")
 def token(request: HttpRequest) -> HttpResponse:
+    return _grant(request)
+
+
+def _grant(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return replies.method_not_allowed(request.method or "")
     grant_type = request.POST.get("grant_type", "")
@@ -52,6 +102,16 @@ def token(request: HttpRequest) -> HttpResponse:
         )
     if app.tenant and request.GET.get("tenant", "") != app.tenant:
         return replies.server_error_page()
+    if app.agent is None or app.agent.isdisabled:
+        # What Halo answers here is unconfirmed. Known: a token can do only what its
+        # agent may, and an application without an active agent does not work. The
+        # sandbox refuses the grant in OAuth's words (RFC 6749 §5.2: 400
+        # invalid_grant), not as invalid_client, which would blame the secret.
+        return replies.oauth_error(
+            400,
+            "invalid_grant",
+            "The application's Agent to log in as is disabled or has been deleted.",
+        )
 
     scope = " ".join(request.POST.get("scope", "").split()) or ALL
     unknown = [s for s in scope.split() if s != ALL and s not in PERMISSIONS]

@@ -107,7 +107,7 @@ def test_it_needs_edit_tickets_to_post(api: Api) -> None:
     services.set_permissions(CLIENT_ID, ["read:tickets", "read:customers"])
     response = api.post("Actions", [NOTE])
     assert response.status_code == 403
-    assert "edit:tickets" in response.json()["Message"]
+    assert "edit:tickets" in response.content.decode()
     assert SandboxAction.objects.count() == 0
 
 

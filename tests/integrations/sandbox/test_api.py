@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from integrations.sandbox import services
 from tests.integrations.sandbox.helpers import API, CLIENT_ID, Api
@@ -17,7 +18,9 @@ USER_FIELDS = {
     "id", "name", "firstname", "surname", "emailaddress", "phonenumber", "mobilenumber",
     "client_id", "client_name", "site_id", "site_name", "inactive",
 }  # fmt: skip
-AGENT_FIELDS = {"id", "name", "firstname", "surname", "email", "initials", "isdisabled"}
+AGENT_FIELDS = {
+    "id", "name", "firstname", "surname", "email", "initials", "isdisabled", "is_admin",
+}  # fmt: skip
 
 
 def test_it_requires_a_bearer_token(client, application) -> None:
@@ -71,18 +74,39 @@ def test_it_returns_a_ticket_as_a_bare_object(api: Api) -> None:
 
 
 def test_it_has_a_ticket_without_an_end_user(api: Api) -> None:
-    ticket = api.get("Tickets/1015").json()
+    ticket = api.get("Tickets/1015", includedetails="true").json()
     assert (ticket["user_id"], ticket["user_name"], ticket["user_email"]) == (0, "", "")
     assert ticket["agent_id"] == 0
 
 
+def test_it_leaves_empty_fields_out_unless_details_are_asked_for(api: Api) -> None:
+    ticket = api.get("Tickets/1015").json()
+    assert "user_name" not in ticket
+    assert "user_email" not in ticket
+    assert ticket["user_id"] == 0  # zero is a value, not an empty one
+    assert "mobilenumber" not in api.get("Users/205").json()
+    assert api.get("Users/205", includedetails="true").json()["mobilenumber"] == ""
+    listed = api.get("TicketType").json()
+    assert all("allowed_iframe_customtabs" not in t for t in listed)
+    assert listed[3]["allowall_iframe_customtabs"] is False  # False is a value too
+
+
 @pytest.mark.parametrize(
-    "path", ["Tickets/999", "Users/999", "Agent/999", "Nonsense", "Tickets/abc"]
+    "path", ["Tickets/999", "Users/999", "Agent/999", "TicketType/99", "Tabs/999"]
 )
 def test_it_answers_unknown_ids_with_a_halo_404(api: Api, path: str) -> None:
     response = api.get(path)
     assert response.status_code == 404
     assert set(response.json()) == {"ClassName", "Message"}
+
+
+@pytest.mark.parametrize("path", ["Nonsense", "Tickets/abc", "Tickets/1001/extra"])
+def test_it_answers_unknown_routes_with_an_html_404(api: Api, path: str) -> None:
+    response = api.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+    assert b"404" in response.content
+    assert services.request_counts() == {"GET {unknown}": 1}
 
 
 def test_it_pages_tickets(api: Api) -> None:
@@ -127,20 +151,22 @@ def test_it_returns_an_end_user(api: Api) -> None:
     user = api.get("Users/201").json()
     assert set(user) == USER_FIELDS
     assert user["name"] == "Alice Morgan"
+    assert user == api.get("Users/201", includedetails="true").json()  # nothing empty
     assert user["mobilenumber"] == "+61 491 570 156"
     assert (user["client_name"], user["site_name"]) == ("Kestrel Logistics", "Head Office")
     assert user["inactive"] is False
 
 
 def test_it_has_users_without_a_mobile_and_without_an_email(api: Api) -> None:
-    assert api.get("Users/205").json()["mobilenumber"] == ""
-    assert api.get("Users/205").json()["emailaddress"]
-    assert api.get("Users/209").json()["emailaddress"] == ""
-    assert api.get("Users/209").json()["mobilenumber"]
+    detailed = {"includedetails": "true"}
+    assert api.get("Users/205", **detailed).json()["mobilenumber"] == ""
+    assert api.get("Users/205", **detailed).json()["emailaddress"]
+    assert api.get("Users/209", **detailed).json()["emailaddress"] == ""
+    assert api.get("Users/209", **detailed).json()["mobilenumber"]
 
 
 def test_it_lists_ticket_types_as_a_bare_array(api: Api) -> None:
-    types = api.get("TicketType").json()
+    types = api.get("TicketType", includedetails="true").json()
     assert isinstance(types, list)
     assert [t["name"] for t in types] == [
         "Incident",
@@ -184,8 +210,8 @@ def test_it_forbids_reads_the_application_may_not_make(api: Api, path, permissio
     services.set_permissions(CLIENT_ID, others)
     response = api.get(path)
     assert response.status_code == 403
-    assert set(response.json()) == {"ClassName", "Message"}
-    assert permission in response.json()["Message"]
+    assert response["Content-Type"].startswith("text/plain")  # Halo's 403s are not JSON
+    assert permission in response.content.decode()
 
 
 def test_it_limits_a_token_to_the_scope_it_asked_for(client, application) -> None:
@@ -194,9 +220,26 @@ def test_it_limits_a_token_to_the_scope_it_asked_for(client, application) -> Non
     assert client.get(API + "Users/201", HTTP_AUTHORIZATION=bearer).status_code == 403
 
 
-def test_it_answers_lowercase_routes_like_halo(api: Api) -> None:
-    assert api.get("tickets/1001").json()["id"] == 1001
-    assert api.get("agent/me").status_code == 200
+@pytest.mark.parametrize("path", ["tickets/1001", "TICKETS/1001", "Tickets/1001/", "tIcKeTs/1001/"])
+def test_it_answers_routes_in_any_case_with_or_without_a_slash(api: Api, path: str) -> None:
+    assert api.get(path).json()["id"] == 1001
+    assert services.request_counts() == {"GET Tickets/{id}": 1}
+
+
+@pytest.mark.parametrize("path", ["agent/me", "AGENT/ME/", "tickettype", "TicketType/", "USERS"])
+def test_it_answers_every_route_in_any_case(api: Api, path: str) -> None:
+    assert api.get(path).status_code == 200
+
+
+def test_it_answers_the_api_prefix_in_any_case(client, bearer: str) -> None:
+    response = client.get("/sandbox/halo/API/Tickets/1001", HTTP_AUTHORIZATION=bearer)
+    assert response.json()["id"] == 1001
+
+
+def test_it_reverses_routes_in_halos_spelling() -> None:
+    assert reverse("sandbox:api_ticket", kwargs={"id": 1001}) == API + "Tickets/1001"
+    assert reverse("sandbox:api_ticket_types") == API + "TicketType"
+    assert reverse("sandbox:api_agent_me") == API + "Agent/me"
 
 
 def test_it_refuses_methods_a_resource_does_not_have(api: Api) -> None:

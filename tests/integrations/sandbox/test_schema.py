@@ -46,6 +46,26 @@ def test_it_returns_actions_as_in_the_actions_schema(api: Api) -> None:
     assert_fields_in_schema("Actions", api.get("Actions", ticket_id=1001).json()["actions"])
 
 
+def test_it_returns_new_endpoints_as_in_their_schemas(api: Api) -> None:
+    assert_fields_in_schema("RequestType", api.get("TicketType/1", includedetails="true").json())
+    api.post("Actions", [{"ticket_id": 1001, "outcome": "Private Note", "note": "n"}])
+    assert_fields_in_schema("Actions", api.get("Actions/1", ticket_id=1001).json())
+    tab = {"name": "MSP Process", "url": "https://x.example.com/", "sequence": 1, "tableid": 1}
+    assert_fields_in_schema("Tabname", tab)  # what the client may send
+    created = api.post("Tabs", [tab]).json()
+    assert_fields_in_schema("Tabname", created)
+    assert_fields_in_schema("Tabname", api.get("Tabs").json())
+    assert_fields_in_schema("Tabname", api.get(f"Tabs/{created['id']}").json())
+
+
+def test_it_returns_every_record_with_details_as_in_its_schema(api: Api) -> None:
+    detailed = {"includedetails": "true"}
+    assert_fields_in_schema("Uname", api.get("Agent/me", **detailed).json())
+    assert_fields_in_schema("Faults", api.get("Tickets/1015", **detailed).json())
+    assert_fields_in_schema("Users", api.get("Users/205", **detailed).json())
+    assert_fields_in_schema("RequestType", api.get("TicketType", **detailed).json())
+
+
 def test_it_finds_fields_halo_does_not_have() -> None:
     with pytest.raises(AssertionError, match=r"Actions\.who is not a field"):
         assert_fields_in_schema("Actions", {"ticket_id": 1001, "who": "Priya"})
