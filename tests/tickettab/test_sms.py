@@ -75,3 +75,16 @@ def test_it_requires_twilio_credentials(monkeypatch) -> None:
 def test_it_prints_to_the_console(capsys) -> None:
     assert sms.ConsoleBackend().send("+447700900201", "hello") == "console"
     assert "SMS to +447700900201" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("number", ["07400 123456", "+44 7400 123456", "447400123456", "", "+0123"])
+@responses.activate
+def test_it_sends_only_to_e164_numbers(twilio, settings, number) -> None:
+    settings.SMS_BACKEND = "tickettab.sms.TwilioBackend"
+    sms._backend_for.cache_clear()
+    try:
+        with pytest.raises(sms.SmsError, match="international form"):
+            sms.send_sms(number, "123 456 is your code")
+    finally:
+        sms._backend_for.cache_clear()
+    assert not responses.calls

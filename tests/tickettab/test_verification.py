@@ -4,18 +4,20 @@ import re
 from datetime import timedelta
 
 import pytest
+import responses
 from django.db import connection
 from django.utils import timezone
 
 from mspprocess.models import Tenant
 from tests.factories import TenantFactory, VerificationFactory
 from tests.tickettab.conftest import agent
-from tickettab import codes, shield, verification
+from tickettab import codes, shield, sms, verification
 from tickettab.models import Note, Verification, VerificationSettings
 
 pytestmark = pytest.mark.django_db
 
 V = Verification
+TWILIO = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json"
 
 
 def sent_code(mailoutbox) -> str:
@@ -263,3 +265,50 @@ def test_it_keeps_history_to_the_last_twenty_of_this_contact(tenant) -> None:
     assert len(events) == 20
     assert all(e.tenant_id == tenant.pk and e.halo_user_id == 201 for e in events)
     assert events[0].created > events[-1].created
+
+
+@responses.activate
+def test_it_gives_the_sms_provider_e164_and_stores_the_mask(
+    tenant, contact, settings, monkeypatch
+) -> None:
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC1")
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "twilio-token")
+    monkeypatch.setenv("TWILIO_FROM", "+15005550006")
+    settings.SMS_BACKEND = "tickettab.sms.TwilioBackend"
+    sms._backend_for.cache_clear()
+    responses.post(TWILIO, json={"sid": "SM1"}, status=201)
+    try:
+        v = verification.send(tenant, contact, 1001, agent(tenant.pk), V.Method.SMS)
+    finally:
+        sms._backend_for.cache_clear()
+    assert contact.mobile == "+61 491 570 156"  # as stored in Halo
+    assert "To=%2B61491570156" in responses.calls[0].request.body
+    assert v.destination == "+61 ••• ••• 156"
+
+
+@pytest.mark.parametrize(
+    ("mobile", "message"),
+    [
+        ("020 7946 0201", "is a landline"),
+        ("call reception", "cannot be read"),
+        ("07700 900201", "not a valid phone number"),
+        ("07400\x00123456", "cannot be read"),
+    ],
+)
+@responses.activate
+def test_it_refuses_a_number_it_cannot_text_and_writes_nothing(
+    tenant, contact, settings, mobile, message
+) -> None:
+    settings.SMS_BACKEND = "tickettab.sms.TwilioBackend"
+    bad = contact.__class__(**{**contact.__dict__, "mobile": mobile})
+    with pytest.raises(verification.VerificationError, match=message) as e:
+        verification.send(tenant, bad, 1001, agent(tenant.pk), V.Method.SMS)
+    assert "Mobile field of the user in Halo" in e.value.message
+    assert not Verification.objects.exists()
+    assert not responses.calls
+
+
+def test_it_reads_the_contacts_number_in_the_workspaces_country(tenant, contact) -> None:
+    national = contact.__class__(**{**contact.__dict__, "mobile": "0491 570 156", "region": "AU"})
+    v = verification.send(tenant, national, 1001, agent(tenant.pk), V.Method.SMS)
+    assert v.destination == "+61 ••• ••• 156"
