@@ -144,6 +144,7 @@ def test_it_records_the_names_of_changed_settings(client) -> None:
         "override_min_reason": 15,
         "contact_hourly_cap": 5,
         "tenant_hourly_cap": 200,
+        "country": "GB",
     }  # sms_enabled left out: unticked
     client.post(f"/t/{m.tenant.slug}/settings/", data)
     client.post(f"/t/{m.tenant.slug}/settings/", data)  # nothing changed: no event
