@@ -36,10 +36,13 @@ def _new_secret() -> str:
 
 
 def _servers(request: HttpRequest) -> dict[str, str]:
-    # The sandbox is laid out as a self-hosted Halo: <origin>/sandbox/halo/api is the
-    # API and <origin>/sandbox/halo/auth the authorisation server.
-    resource = request.build_absolute_uri(reverse("sandbox:home")).rstrip("/")
-    return {"resource_server": resource, "auth_server": f"{resource}/auth"}
+    # The sandbox is laid out as a self-hosted Halo whose base is <origin>/sandbox/halo.
+    # Halo's page shows the Resource Server as the API's address, base + "/api"
+    # (halo/README.md), and that is what customers paste: our integration form reads
+    # the base off the path before "/api" (a path without it would count as a page
+    # address, leaving only the origin). The authorisation server is base + "/auth".
+    base = request.build_absolute_uri(reverse("sandbox:home")).rstrip("/")
+    return {"base": base, "resource_server": f"{base}/api", "auth_server": f"{base}/auth"}
 
 
 def _show_secret(

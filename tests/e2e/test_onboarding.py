@@ -143,11 +143,11 @@ def test_it_shows_the_tab_in_a_halo_ticket_once_configured(
     # Configuration > Custom Tabs in the sandbox's Halo, as the customer would.
     halo = context.new_page()
     halo.goto(f"{site.resource_server}/config/customtabs/")
-    halo.get_by_label("URL").fill(tab_url)
-    halo.get_by_label("Secret").fill(tab_secret)
+    halo.get_by_label("URL", exact=True).fill(tab_url)
+    halo.get_by_label("Secret", exact=True).fill(tab_secret)
     halo.get_by_label("Enabled").check()
-    halo.get_by_role("button", name="Save", exact=True).click()
-    expect(halo.get_by_text("Custom tab “MSP Process” saved.")).to_be_visible()
+    halo.get_by_role("button", name="Add tab").click()
+    expect(halo.get_by_text("Custom tab “MSP Process” added.")).to_be_visible()
 
     tab = open_ticket(halo, site, 1001)
     expect(tab.locator(".contact-name")).to_contain_text("Alice Morgan")

@@ -37,7 +37,8 @@ def database_dump() -> str:
 
 def test_it_shows_the_servers_and_an_empty_list(client) -> None:
     body = client.get(URL).content.decode()
-    assert '<code id="resource-server">http://testserver/sandbox/halo</code>' in body
+    # As Halo shows it: the API's address; the integration form reads the base off it.
+    assert '<code id="resource-server">http://testserver/sandbox/halo/api</code>' in body
     assert '<code id="auth-server">http://testserver/sandbox/halo/auth</code>' in body
     assert "No applications yet." in body
     assert "Priya Shah" in body and "csrfmiddlewaretoken" in body
@@ -56,7 +57,7 @@ def test_it_creates_an_application_and_shows_its_secret_once(client) -> None:
     assert len(secret) >= 32
     assert (app.name, app.agent_id, app.tenant) == ("Globex PSA", 3, "globex")
     assert app.permissions == ["read:tickets", "edit:tickets"]
-    assert 'value="http://testserver/sandbox/halo"' in body
+    assert 'value="http://testserver/sandbox/halo/api"' in body
     assert 'value="http://testserver/sandbox/halo/auth"' in body
     # Only the hash is stored, and the secret is never shown again.
     assert app.secret_hash == sha256_hex(secret)
