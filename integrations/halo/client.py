@@ -2,8 +2,13 @@
 
 Every call runs inside a web request or the outbox worker, so waits are short and
 bounded: 429, 5xx and timeouts are retried at most `retries` times with doubling
-pauses, and no new attempt starts after the retry budget. Halo's own clients back
-off 5 s doubling to 60 s; callers that can wait longer pass their own `retries`.
+pauses, and no new attempt starts after the retry budget. After a 429 the pause is
+Halo's `Retry-After` when it sends one (it usually does not), else 5 s doubling to
+60 s as Halo's own clients do; callers that can wait longer pass their own `retries`.
+
+Halo leaves empty fields out of records unless asked `includedetails=true`, so the
+records we read fields from ask for it, and every reader uses `.get()`: a field may
+still be missing. Error bodies may be HTML or empty; only the status decides the error.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from integrations.halo import tokens
 from integrations.halo.credentials import HaloCredentials
 from integrations.halo.errors import (
     APPLICATIONS,
+    RESOURCE_SERVER_HINT,
     BadCredentials,
     BadResponse,
     HaloError,
@@ -40,7 +46,12 @@ USER_AGENT = f"MSPProcess/{mspprocess.__version__}"
 # override them (tests set the pause to 0).
 RETRIES = 2
 BACKOFF_SECONDS = 1.0
+# The first pause after a 429 without Retry-After, as a multiple of the base pause:
+# 5 s by default (README, Limits); HALO_RATE_LIMIT_BACKOFF_SECONDS sets it outright.
+RATE_LIMIT_BACKOFF_FACTOR = 5.0
 BACKOFF_CAP = 60.0
+RETRY_AFTER_CAP = 3600.0
+DETAILS = {"includedetails": "true"}
 RETRY_BUDGET_SECONDS = 20.0
 
 # Which permission a 403 on a path means (the application's Permissions tab).
@@ -124,16 +135,17 @@ class HaloClient:
 
     def me(self) -> dict[str, Any]:
         """The agent the API application logs in as."""
-        return _record(self.get("/Agent/me"))
+        return _record(self.get("/Agent/me", params=DETAILS))
 
     def agent(self, agent_id: int) -> dict[str, Any]:
-        return _record(self.get(f"/Agent/{_id(agent_id)}"), _id(agent_id))
+        return _record(self.get(f"/Agent/{_id(agent_id)}", params=DETAILS), _id(agent_id))
 
     def ticket(self, ticket_id: int) -> dict[str, Any]:
-        return _record(self.get(f"/Tickets/{_id(ticket_id)}"), _id(ticket_id))
+        return _record(self.get(f"/Tickets/{_id(ticket_id)}", params=DETAILS), _id(ticket_id))
 
     def user(self, user_id: int) -> dict[str, Any]:
-        return _record(self.get(f"/Users/{_id(user_id)}"), _id(user_id))
+        # The contact details codes go to: emailaddress, mobilenumber, phonenumber.
+        return _record(self.get(f"/Users/{_id(user_id)}", params=DETAILS), _id(user_id))
 
     def users(self, count: int = 1) -> list[dict[str, Any]]:
         return _listing(self.get("/Users", params={"count": count}), "users")
@@ -153,7 +165,7 @@ class HaloClient:
         }
         reply = self.post("/Actions", [item])  # Halo creates from an array
         if isinstance(reply, list) and len(reply) == 1:
-            reply = reply[0]  # one item in, one object out; tolerate a list of one
+            reply = reply[0]  # one item in, one object out; some Halos answer a list of one
         return _record(reply)
 
     def actions(self, ticket_id: int, count: int = 20) -> list[dict[str, Any]]:
@@ -207,9 +219,8 @@ class HaloClient:
                 attempt = self._pause_or_raise(e, attempt, started)
 
     def _pause_or_raise(self, error: HaloError, attempt: int, started: float) -> int:
-        base = float(_setting("HALO_BACKOFF_SECONDS", BACKOFF_SECONDS))
         budget = float(_setting("HALO_RETRY_BUDGET_SECONDS", RETRY_BUDGET_SECONDS))
-        delay = min(BACKOFF_CAP, base * 2**attempt)
+        delay = _pause(error, attempt)
         elapsed = time.monotonic() - started
         if not error.retryable or attempt >= self.retries or elapsed + delay > budget:
             raise error
@@ -236,7 +247,13 @@ class HaloClient:
         if response.status_code == 401:
             raise _Unauthorized
         if response.status_code >= 400:
-            raise api_error(method, path, response.status_code, _json(response))
+            raise api_error(
+                method,
+                path,
+                response.status_code,
+                _json(response),
+                retry_after=_retry_after(response),
+            )
         try:
             return response.json()
         except ValueError:
@@ -245,8 +262,14 @@ class HaloClient:
             ) from None
 
 
-def api_error(method: str, path: str, status: int, body: Any) -> HaloError:
-    """The error for a Halo API reply with an error status (other than 401)."""
+def api_error(
+    method: str, path: str, status: int, body: Any, *, retry_after: float | None = None
+) -> HaloError:
+    """The error for a Halo API reply with an error status (other than 401).
+
+    `body` is the parsed JSON, or None when the reply was HTML, text or empty, as
+    Halo's 403, 404 and 500 replies often are: the status alone decides the error.
+    """
 
     if status == 403:
         permission = next(
@@ -261,9 +284,17 @@ def api_error(method: str, path: str, status: int, body: Any) -> HaloError:
             status=status,
         )
     if status == 404:
+        if body is None:
+            # Not Halo's API answering "no such record" but a web server's page: the
+            # address itself is wrong, which usually means the Resource Server is.
+            return NotFound(
+                f"There is no Halo API at {path}: the answer was a web page.",
+                hint=RESOURCE_SERVER_HINT,
+                status=status,
+            )
         return NotFound(f"Halo has no record at {path}.", status=status)
     if status == 429:
-        return RateLimited(status=status)
+        return RateLimited(status=status, retry_after=retry_after)
     if status >= 500:
         return Unavailable(f"Halo answered with a server error (HTTP {status}).", status=status)
     detail = _halo_message(body)
@@ -271,6 +302,25 @@ def api_error(method: str, path: str, status: int, body: Any) -> HaloError:
         f"Halo refused the request (HTTP {status}){f': {detail}' if detail else ''}.",
         status=status,
     )
+
+
+def _pause(error: HaloError, attempt: int) -> float:
+    """How long to wait before attempt `attempt + 1`."""
+    base = float(_setting("HALO_BACKOFF_SECONDS", BACKOFF_SECONDS))
+    if isinstance(error, RateLimited):
+        if error.retry_after is not None:
+            return error.retry_after
+        first = _setting("HALO_RATE_LIMIT_BACKOFF_SECONDS", None)
+        base = float(first) if first is not None else base * RATE_LIMIT_BACKOFF_FACTOR
+    return min(BACKOFF_CAP, base * 2**attempt)
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """Retry-After in seconds when Halo sends it (it has not been seen to)."""
+    value = response.headers.get("Retry-After", "").strip()
+    if value.isascii() and value.isdigit() and len(value) <= 10:
+        return min(float(value), RETRY_AFTER_CAP)
+    return None  # absent, or an HTTP date: fall back to our own back-off
 
 
 def _token_refused() -> BadCredentials:
@@ -310,6 +360,8 @@ def _record(reply: Any, expected_id: int | None = None) -> dict[str, Any]:
 
 def _listing(reply: Any, key: str | None) -> list[dict[str, Any]]:
     """A bare array, or Halo's {"record_count", key: [...]} wrapper, of objects."""
+    if isinstance(reply, dict) and key and key not in reply and "record_count" in reply:
+        return []  # an empty list left out of the reply, as Halo does with empty fields
     items = reply.get(key) if isinstance(reply, dict) and key else reply
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise BadResponse("Halo's answer was not the list we asked for.")

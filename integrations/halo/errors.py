@@ -86,9 +86,20 @@ class NotFound(HaloError):
 
 
 class RateLimited(HaloError):
-    default_message = "Halo is limiting how many requests we may make (its rate limit)."
-    default_hint = "Wait a minute and try again."
+    default_message = (
+        "Halo's rate limit was reached: Halo allows about 300 API requests per rolling "
+        "5 minutes for all of your integrations together."
+    )
+    default_hint = (
+        "Wait a few minutes and try again. If it keeps happening, another integration "
+        f"may be using up the limit: check the applications under {APPLICATIONS}."
+    )
     retryable = True
+
+    def __init__(self, message: str = "", *, retry_after: float | None = None, **kwargs: Any):
+        # Seconds Halo asked us to wait (Retry-After), when it said; usually it does not.
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)
 
 
 class Unavailable(HaloError):

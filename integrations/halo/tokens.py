@@ -234,6 +234,15 @@ def token_error(creds: HaloCredentials, status: int, body: Any) -> HaloError:
             "Method to Client ID and Secret (Services).",
             status=status,
         )
+    if error == "invalid_grant":
+        # Seen from the sandbox when the application's agent is disabled or deleted;
+        # what real Halo answers then is unconfirmed, so say what to check.
+        return BadCredentials(
+            "Halo would not sign the API application in (invalid_grant).",
+            hint=f"In Halo, open {APPLICATIONS} > (your application) and check that its "
+            "Agent to log in as is an active agent.",
+            status=status,
+        )
     if error == "invalid_scope":
         return MissingPermission(
             f"Halo refused the permissions we ask for ({creds.scopes}).", status=status

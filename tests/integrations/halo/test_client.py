@@ -145,12 +145,13 @@ def test_it_gives_up_when_halo_keeps_refusing_the_token(
 def test_it_backs_off_on_429_then_raises_rate_limited(
     rsps: responses.RequestsMock, client: HaloClient, settings, sleeps: list[float]
 ) -> None:
-    settings.HALO_BACKOFF_SECONDS = 1.5
+    settings.HALO_BACKOFF_SECONDS = 1.0  # the default
     rsps.get(API + "/Tickets/5", status=429, body="Rate Limit Reached")
-    with pytest.raises(RateLimited):
+    with pytest.raises(RateLimited) as info:
         client.ticket(5)
     assert len(calls_to(rsps, API)) == 3  # the first try and two retries
-    assert sleeps == [1.5, 3.0]  # doubling
+    assert sleeps == [5.0, 10.0]  # Halo's clients: 5 s doubling (README, Limits)
+    assert info.value.message.startswith("Halo's rate limit was reached")
 
 
 def test_it_backs_off_on_500_then_raises_unavailable(

@@ -1,0 +1,178 @@
+"""How the client reads Halo's looser replies: missing fields, lists of one, pages
+that are not JSON, and 429s with or without Retry-After."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import responses
+from responses import matchers
+
+from integrations.halo.client import HaloClient
+from integrations.halo.credentials import HaloCredentials
+from integrations.halo.errors import (
+    RESOURCE_SERVER_HINT,
+    BadCredentials,
+    InvalidRequest,
+    MissingPermission,
+    NotFound,
+    RateLimited,
+    Unavailable,
+)
+from integrations.halo.tokens import fetch
+from tests.integrations.halo.helpers import API, TOKEN_URL, add_token, calls_to
+
+HTML_404 = "<!DOCTYPE html><html><body><h2>404 - File or directory not found.</h2></body></html>"
+DETAILS = matchers.query_param_matcher({"includedetails": "true"})
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    recorded: list[float] = []
+    monkeypatch.setattr(time, "sleep", recorded.append)
+    return recorded
+
+
+@pytest.fixture
+def client(rsps: responses.RequestsMock, creds: HaloCredentials) -> HaloClient:
+    add_token(rsps)
+    return HaloClient(creds)
+
+
+def test_it_asks_for_details_of_the_records_it_reads(
+    rsps: responses.RequestsMock, client: HaloClient
+) -> None:
+    rsps.get(API + "/Users/9", json={"id": 9, "mobilenumber": "+61491570156"}, match=[DETAILS])
+    rsps.get(API + "/Tickets/5", json={"id": 5, "user_id": 9}, match=[DETAILS])
+    rsps.get(API + "/Agent/me", json={"id": 1}, match=[DETAILS])
+    rsps.get(API + "/Agent/4", json={"id": 4}, match=[DETAILS])
+    assert client.user(9)["mobilenumber"] == "+61491570156"
+    assert client.ticket(5) == {"id": 5, "user_id": 9}  # other fields may be missing
+    assert client.me() == {"id": 1}
+    assert client.agent(4) == {"id": 4}
+
+
+def test_it_reads_a_listing_whose_empty_list_was_left_out(
+    rsps: responses.RequestsMock, client: HaloClient
+) -> None:
+    rsps.get(API + "/Actions", json={"record_count": 0})
+    assert client.actions(5) == []
+
+
+def test_it_still_refuses_a_listing_that_is_not_one(
+    rsps: responses.RequestsMock, client: HaloClient
+) -> None:
+    rsps.get(API + "/Actions", json={"Message": "odd"})
+    with pytest.raises(Exception, match="not the list"):
+        client.actions(5)
+
+
+@pytest.mark.parametrize("reply", [{"id": 12, "ticket_id": 5}, [{"id": 12, "ticket_id": 5}]])
+def test_it_takes_an_object_or_a_list_of_one_for_a_new_note(
+    rsps: responses.RequestsMock, client: HaloClient, reply
+) -> None:
+    rsps.post(API + "/Actions", json=reply)
+    assert client.add_private_note(5, "Caller verified.", "Private Note")["id"] == 12
+
+
+def test_it_explains_an_html_404_as_a_wrong_address(
+    rsps: responses.RequestsMock, client: HaloClient
+) -> None:
+    rsps.get(API + "/Tickets/5", status=404, body=HTML_404, content_type="text/html")
+    with pytest.raises(NotFound) as info:
+        client.ticket(5)
+    assert "web page" in info.value.message
+    assert info.value.hint == RESOURCE_SERVER_HINT
+
+
+def test_it_keeps_a_json_404_as_an_unknown_record(
+    rsps: responses.RequestsMock, client: HaloClient
+) -> None:
+    rsps.get(API + "/Tickets/5", status=404, json={"ClassName": "x", "Message": "Not found"})
+    with pytest.raises(NotFound) as info:
+        client.ticket(5)
+    assert info.value.message == "Halo has no record at /Tickets/5."
+
+
+@pytest.mark.parametrize("body", ["", "Forbidden", "<html><body>403</body></html>"])
+def test_it_reads_a_403_without_json_as_a_missing_permission(
+    rsps: responses.RequestsMock, client: HaloClient, body: str
+) -> None:
+    rsps.get(API + "/Users/9", status=403, body=body)
+    with pytest.raises(MissingPermission) as info:
+        client.user(9)
+    assert info.value.permission == "read:customers"
+
+
+def test_it_reads_an_html_500_as_unavailable(
+    rsps: responses.RequestsMock, client: HaloClient, sleeps: list[float]
+) -> None:
+    rsps.get(API + "/Tickets/5", status=500, body="<html>Runtime Error</html>")
+    with pytest.raises(Unavailable) as info:
+        client.ticket(5)
+    assert info.value.status == 500
+
+
+def test_it_reads_an_html_400_without_crashing(
+    rsps: responses.RequestsMock, client: HaloClient
+) -> None:
+    rsps.post(API + "/Actions", status=400, body="<html>Bad Request</html>")
+    with pytest.raises(InvalidRequest) as info:
+        client.add_private_note(5, "n", "o")
+    assert info.value.message == "Halo refused the request (HTTP 400)."
+
+
+def test_it_honours_retry_after_when_halo_sends_it(
+    rsps: responses.RequestsMock, client: HaloClient, sleeps: list[float]
+) -> None:
+    rsps.get(API + "/Tickets/5", status=429, headers={"Retry-After": "3"})
+    rsps.get(API + "/Tickets/5", json={"id": 5})
+    assert client.ticket(5) == {"id": 5}
+    assert sleeps == [3.0]
+
+
+def test_it_doubles_its_pause_up_to_a_minute(
+    rsps: responses.RequestsMock, creds: HaloCredentials, settings, sleeps: list[float]
+) -> None:
+    settings.HALO_RATE_LIMIT_BACKOFF_SECONDS = 5
+    settings.HALO_RETRY_BUDGET_SECONDS = 3600
+    add_token(rsps)
+    rsps.get(API + "/Tickets/5", status=429, headers={"Retry-After": "soon"})
+    with pytest.raises(RateLimited) as info:
+        HaloClient(creds, retries=6).ticket(5)
+    assert sleeps == [5, 10, 20, 40, 60, 60]
+    assert "Wait a few minutes" in info.value.hint
+    assert len(calls_to(rsps, API)) == 7
+
+
+def test_it_gives_up_at_once_when_the_pause_would_pass_the_budget(
+    rsps: responses.RequestsMock, client: HaloClient, settings, sleeps: list[float]
+) -> None:
+    rsps.get(API + "/Tickets/5", status=429, headers={"Retry-After": "600"})
+    with pytest.raises(RateLimited) as info:
+        client.ticket(5)
+    assert sleeps == []
+    assert info.value.retry_after == 600
+
+
+def test_it_says_to_check_the_agent_when_the_sign_in_is_refused(
+    rsps: responses.RequestsMock, creds: HaloCredentials
+) -> None:
+    rsps.post(
+        TOKEN_URL,
+        status=400,
+        json={"error": "invalid_grant", "error_description": "agent disabled"},
+    )
+    with HaloClient(creds) as client, pytest.raises(BadCredentials) as info:
+        fetch(creds, client._oauth)
+    assert "Agent to log in as" in info.value.hint
+
+
+def test_it_reads_a_rate_limited_sign_in_as_rate_limited(
+    rsps: responses.RequestsMock, creds: HaloCredentials
+) -> None:
+    rsps.post(TOKEN_URL, status=429, json={"Message": "Rate Limit Reached"})
+    with HaloClient(creds) as client, pytest.raises(RateLimited) as info:
+        fetch(creds, client._oauth)
+    assert "rate limit was reached" in str(info.value)
