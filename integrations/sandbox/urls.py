@@ -2,7 +2,9 @@
 
 /sandbox/halo/auth is the authorisation server, /sandbox/halo/api the resource
 server: the same layout as a self-hosted Halo, so "Resource Server" for a tenant
-connected to the sandbox is <our origin>/sandbox/halo. The rest are Halo-like pages
+connected to the sandbox is <our origin>/sandbox/halo. /sandbox/halo/hosted-auth
+stands for a Halo-hosted instance's authorisation server on another origin (it needs
+?tenant=; see views_auth.py). The rest are Halo-like pages
 for people and browser tests: tickets (with each custom tab), Configuration > Custom
 Tabs, Configuration > Integrations > Halo API (config/api/), and the devices where
 the fictional end users receive their codes.
