@@ -98,3 +98,9 @@ def test_it_serves_the_hosted_server_only_on_its_own_host(client, application, s
     there = client.post(HOSTED_TOKEN_URL + "?tenant=sandbox", form, HTTP_HOST="localhost")
     assert there.status_code == 401  # reached: the secret is wrong
     assert fetch_token(client).status_code == 200  # the instance's own auth stays
+
+
+@pytest.mark.parametrize("path", ["Tickets", "Users", "Agent", "TicketType", "Tabs"])
+def test_it_answers_an_id_too_big_for_any_record_with_a_404(api: Api, path: str) -> None:
+    assert api.get(f"{path}/{10**30}").status_code == 404
+    assert api.get(f"Actions/{10**30}", ticket_id=1001).status_code == 404
