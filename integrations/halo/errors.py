@@ -7,6 +7,8 @@ they are shown on the integration page and written to logs as they are.
 
 from __future__ import annotations
 
+import math
+import time
 from typing import Any
 
 APPLICATIONS = "Configuration > Integrations > Halo API > View Applications"
@@ -100,6 +102,33 @@ class RateLimited(HaloError):
         # Seconds Halo asked us to wait (Retry-After), when it said; usually it does not.
         self.retry_after = retry_after
         super().__init__(message, **kwargs)
+
+
+class HaloBusy(HaloError):
+    """We did not call Halo: our share of its API limit is spent for now, or Halo
+    answered 429 and every process is holding off (see halo/budget.py)."""
+
+    default_message = "Halo is busy."
+    # Not retried within the request: the wait is minutes, shared by every process.
+    retryable = False
+
+    def __init__(self, message: str = "", *, retry_at: float, reason: str, **kwargs: Any):
+        self.retry_at = retry_at  # epoch seconds
+        self.reason = reason  # "share" or "backoff"
+        if not message:
+            if reason == "share":
+                message = (
+                    "Halo is busy: MSP Process has used its share of your Halo's API "
+                    "limit for the last 5 minutes."
+                )
+            else:
+                message = "Halo is busy: it asked integrations to slow down (HTTP 429)."
+        kwargs.setdefault("hint", f"Try again in {self.retry_in} seconds.")
+        super().__init__(message, **kwargs)
+
+    @property
+    def retry_in(self) -> int:
+        return max(1, math.ceil(self.retry_at - time.time()))
 
 
 class Unavailable(HaloError):
