@@ -6,23 +6,34 @@ fields on the ticket: a caller can type anything into a ticket.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.cache import cache
 
 from integrations.halo.client import HaloClient
+from integrations.halo.errors import HaloBusy, NotFound, Unavailable
 from integrations.models import HaloConnection
 from tickettab import phones
 from tickettab.masking import mask_email
 from tickettab.models import VerificationSettings
 
+# Halo-hosted instances allow about 300 calls per 5 minutes for all of an MSP's
+# integrations, and our share is a third of that (integrations/halo/budget.py): a tab
+# open should cost at most one call. So what the tab *shows* is kept a while; sends
+# never use it: they read the contact from Halo again at the click.
+#
 # The ticket's end user rarely changes; remembering it saves a Halo call per send.
 TICKET_USER_TTL = 300
-# What the tab shows about a ticket, kept briefly: technicians reopen and switch
-# tabs on the same ticket, and Halo-hosted instances allow 300 calls per 5 minutes.
-# Sends never use it: they read the contact from Halo again.
-CONTEXT_TTL = 60
+# A ticket's context (summary, status, masked contact), shown again on reopens.
+CONTEXT_TTL = 300
+# A contact's masked record, shared by every ticket of that contact.
+CONTACT_TTL = 300
+# How long an older context may still be shown when Halo is busy or down, marked
+# with when Halo said it.
+STALE_TTL = 3600
 
 # Which country a number without a country code belongs to. Halo does know the
 # country of a site (`Site.country_code`), but only from `GET /Site/{id}`: neither the
@@ -105,6 +116,8 @@ class ShownContact:
     masked_mobile: str
     # Why SMS cannot be used (what to fix in Halo), shown before anyone clicks send.
     sms_problem: str = ""
+    client_name: str = ""
+    site_name: str = ""
 
     @property
     def has_email(self) -> bool:
@@ -122,6 +135,8 @@ class ShownContact:
             contact.masked_email,
             contact.masked_mobile,
             contact.sms_problem,
+            contact.client_name,
+            contact.site_name,
         )
 
 
@@ -134,6 +149,17 @@ class TicketContext:
     status_name: str
     contact: ShownContact
     region: str = phones.DEFAULT_REGION
+    fetched_at: float = 0.0  # when Halo said this (epoch seconds)
+    # Set when this is an older copy shown because Halo could not be asked now.
+    stale_reason: str = ""
+
+    @property
+    def fetched(self) -> datetime:
+        return datetime.fromtimestamp(self.fetched_at, tz=UTC)
+
+    @property
+    def age(self) -> float:
+        return time.time() - self.fetched_at
 
 
 def parse_ticket_id(raw: str | None) -> int:
@@ -172,26 +198,55 @@ def _region(conn: HaloConnection) -> str:
     return VerificationSettings.for_tenant(conn.tenant).country or phones.DEFAULT_REGION
 
 
+def _contact_key(conn: HaloConnection, user_id: int, region: str) -> str:
+    return f"tab:contact:{conn.pk}:{conn.credentials_version}:{user_id}:{region}"
+
+
 def load_context(conn: HaloConnection, ticket_id: int, *, fresh: bool = False) -> TicketContext:
-    """The ticket and its end user: two Halo calls, or none within CONTEXT_TTL of the
-    last (unless `fresh`). Raises HaloError or ContextProblem."""
+    """The ticket and its end user, for display.
+
+    At most one Halo call when the contact was shown in the last CONTACT_TTL, none
+    when the ticket was in the last CONTEXT_TTL (unless `fresh`). When Halo is busy
+    (our share of its limit is spent) or down, an older copy is shown, marked so.
+    Raises HaloError or ContextProblem.
+    """
     region = _region(conn)
     key = _context_key(conn, ticket_id)
-    cached = None if fresh else cache.get(key)
+    cached = cache.get(key)
     # Read with another country setting: the numbers may read differently now.
-    if cached is not None and cached.region == region:
+    if cached is not None and cached.region != region:
+        cached = None
+    if cached is not None and not fresh and cached.age < CONTEXT_TTL:
         return cached
-    context = _fetch_context(conn, ticket_id, region)
-    cache.set(key, context, CONTEXT_TTL)
+    try:
+        context = _fetch_context(conn, ticket_id, region, fresh=fresh)
+    except (HaloBusy, Unavailable) as e:
+        if cached is None:
+            raise
+        return replace(cached, stale_reason=str(e))
+    cache.set(key, context, STALE_TTL)
     return context
 
 
-def _fetch_context(conn: HaloConnection, ticket_id: int, region: str) -> TicketContext:
+def _fetch_context(
+    conn: HaloConnection, ticket_id: int, region: str, *, fresh: bool
+) -> TicketContext:
     with HaloClient(conn.credentials()) as client:
-        ticket = client.ticket(ticket_id)
+        try:
+            ticket = client.ticket(ticket_id)
+        except NotFound:
+            raise ContextProblem(
+                f"Ticket {ticket_id} does not exist in Halo. Check the ticket number."
+            ) from None
         user_id = _user_id_of(ticket)
         cache.set(_ticket_user_key(conn, ticket_id), user_id, TICKET_USER_TTL)
-        contact = Contact.from_halo(client.user(user_id), region)
+        contact_key = _contact_key(conn, user_id, region)
+        shown = None if fresh else cache.get(contact_key)
+        if shown is None:
+            full = Contact.from_halo(client.user(user_id), region)
+            shown = ShownContact.of(full)
+            cache.set(contact_key, shown, CONTACT_TTL)
+        client_name, site_name = shown.client_name, shown.site_name
 
     def text(key: str) -> str:
         value = ticket.get(key)
@@ -200,11 +255,12 @@ def _fetch_context(conn: HaloConnection, ticket_id: int, region: str) -> TicketC
     return TicketContext(
         ticket_id=ticket_id,
         summary=text("summary"),
-        client_name=text("client_name") or contact.client_name,
-        site_name=text("site_name") or contact.site_name,
+        client_name=text("client_name") or client_name,
+        site_name=text("site_name") or site_name,
         status_name=text("status_name"),
-        contact=ShownContact.of(contact),
+        contact=shown,
         region=region,
+        fetched_at=time.time(),
     )
 
 

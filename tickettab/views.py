@@ -138,7 +138,7 @@ def ticket(request: HttpRequest, conn: HaloConnection, who: tabauth.TabIdentity)
     except context.ContextProblem as e:
         return _problem(request, e.message, retry)
     except HaloError as e:
-        return _problem(request, f"Halo: {e}", retry)
+        return _problem(request, str(e), retry)
     panel = _panel_ctx(conn, ctx.ticket_id, ctx.contact.halo_user_id, contact=ctx.contact)
     return render(request, "tickettab/partials/ticket.html", {"t": ctx, "who": who, **panel})
 
@@ -150,7 +150,7 @@ def _contact_or_problem(request: HttpRequest, conn: HaloConnection):
     except context.ContextProblem as e:
         return None, None, e.message
     except HaloError as e:
-        return None, None, f"Halo: {e}"
+        return None, None, str(e)
 
 
 def _panel(request: HttpRequest, conn: HaloConnection, ticket_id: int, contact_id: int, **extra):

@@ -9,30 +9,9 @@ import pytest
 from integrations.sandbox import services as sandbox
 from integrations.sandbox.models import SandboxTicket
 from tests.factories import AdminMembershipFactory, TenantFactory
-from tests.tickettab.test_tab_entry import agent_token
 from tickettab.models import Note, Verification, VerificationSettings
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def tab(live_halo, client, settings):
-    """A connected tenant and a client that talks to its tab with a valid token."""
-    settings.SMS_BACKEND = "integrations.sandbox.devices.SandboxSmsBackend"
-    tenant = TenantFactory(name="Acme IT")
-    conn = live_halo.connect(tenant)
-    token = agent_token(conn)
-
-    class Tab:
-        def get(self, path: str, **extra):
-            return client.get(f"/tab/{conn.tab_key}/{path}", HTTP_X_TAB_TOKEN=token, **extra)
-
-        def post(self, path: str, data: dict, **extra):
-            return client.post(f"/tab/{conn.tab_key}/{path}", data, HTTP_X_TAB_TOKEN=token, **extra)
-
-    t = Tab()
-    t.conn, t.tenant, t.token = conn, tenant, token
-    return t
 
 
 def test_it_shows_the_ticket_and_the_contact_from_halo(tab) -> None:
