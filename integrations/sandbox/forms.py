@@ -94,6 +94,23 @@ def _agent_choices() -> list[tuple[str, str]]:
     ]
 
 
+class CustomTabLoadingForm(forms.Form):
+    """How the ticket page loads custom tabs: the "preload_custom_tabs" switch."""
+
+    preload = forms.BooleanField(
+        label="Load every custom tab when a ticket opens, hidden until its tab is clicked",
+        required=False,
+        help_text=(
+            "As a single-page Halo may. Whether Halo loads a tab before the agent opens "
+            "it is unconfirmed: off, each tab loads when it is opened."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 class ApplicationForm(forms.Form):
     """Configuration > Integrations > Halo API > New application, cut down."""
 

@@ -415,6 +415,9 @@ class SandboxSwitch(models.Model):
     SMS_FAILURE = "sms_failure"
     # While on, a one-item POST api/Actions answers a list of one (views_api.py).
     ACTIONS_AS_LIST = "actions_as_list"
+    # While on, a ticket page loads every custom tab's iframe at once, the unopened
+    # ones hidden, as a single-page Halo may (views_pages.py).
+    PRELOAD_CUSTOM_TABS = "preload_custom_tabs"
 
     name = models.CharField(max_length=50, primary_key=True)
     on = models.BooleanField(default=False)

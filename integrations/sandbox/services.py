@@ -53,6 +53,12 @@ Halo's quirks
         HTML page, 403s a plain or empty body; routes take any case and a trailing
         slash. Hosted mode: see views_auth.py (HALO_SANDBOX_HOSTED_AUTH_HOST,
         HALO_SANDBOX_TENANT, api/authinfo, hosted-auth/token?tenant=).
+    set_preload_custom_tabs(on) -> None / preload_custom_tabs() -> bool
+        While on, a ticket page loads every enabled custom tab's iframe when it
+        opens, the unopened ones hidden, and its tab strip switches panels without
+        a reload: a Halo that preloads tabs (whether Halo does is unconfirmed). Off,
+        only the open tab's iframe is loaded. Also a checkbox on Configuration >
+        Custom Tabs.
 
 Faults (see faults.py for how each plays out)
     set_faults(*, latency_ms=0, status=None, status_count=1, timeout_seconds=None,
@@ -148,6 +154,7 @@ __all__ = [
     "latest_code",
     "messages_to",
     "posted_actions",
+    "preload_custom_tabs",
     "rate_limit_used",
     "remove_custom_tab",
     "request_counts",
@@ -158,6 +165,7 @@ __all__ = [
     "set_custom_tabs_allowed",
     "set_faults",
     "set_permissions",
+    "set_preload_custom_tabs",
     "set_rate_limit",
     "set_sms_failure",
 ]
@@ -352,6 +360,14 @@ def clear_rate_limit_counts() -> None:
 
 def set_actions_reply_as_list(on: bool) -> None:
     SandboxSwitch.set(SandboxSwitch.ACTIONS_AS_LIST, on)
+
+
+def set_preload_custom_tabs(on: bool) -> None:
+    SandboxSwitch.set(SandboxSwitch.PRELOAD_CUSTOM_TABS, on)
+
+
+def preload_custom_tabs() -> bool:
+    return SandboxSwitch.is_on(SandboxSwitch.PRELOAD_CUSTOM_TABS)
 
 
 # Faults

@@ -55,6 +55,7 @@ urlpatterns = [
         views_tabs.custom_tab_delete,
         name="custom_tab_delete",
     ),
+    path("config/customtabs/loading/", views_tabs.tab_loading, name="custom_tab_loading"),
     path("config/tickettypes/", views_tabs.ticket_types, name="ticket_types"),
     path("config/api/", views_config.api_applications, name="api_applications"),
     path("config/api/<int:id>/", views_config.api_application_edit, name="api_application_edit"),

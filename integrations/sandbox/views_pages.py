@@ -5,6 +5,12 @@ the API, these pages are neither logged in the request log nor hit by faults: th
 stand for Halo's web app, not its API (its configuration pages are in views_tabs.py
 and views_config.py). Nobody signs in; the agent looking at a
 ticket is picked with `?agent=<id>` (Priya Shah by default).
+
+Whether Halo loads a custom tab's iframe before the agent opens the tab is
+unconfirmed, so a ticket page does either: by default only the open tab's iframe is
+loaded (each tab is a link that reloads the page); with the "preload_custom_tabs"
+switch on, every enabled tab's iframe loads with the page, hidden until its tab is
+clicked, and sandbox.js switches panels without a reload, as a single-page Halo would.
 """
 
 from __future__ import annotations
@@ -16,7 +22,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
 from integrations.sandbox import customtab, seed
-from integrations.sandbox.models import SandboxAgent, SandboxCustomTab, SandboxTicket
+from integrations.sandbox.models import (
+    SandboxAgent,
+    SandboxCustomTab,
+    SandboxSwitch,
+    SandboxTicket,
+)
 from integrations.sandbox.views_api import TICKET_RELATED
 
 
@@ -70,6 +81,11 @@ def _active_tab(wanted: str, tabs: list[SandboxCustomTab]) -> str | SandboxCusto
     return by_id.get(wanted) or (tabs[0] if tabs else "details")
 
 
+def _tab_key(active: str | SandboxCustomTab) -> str:
+    # What `?tab=` says to reopen this tab: the agent picker and sandbox.js keep it.
+    return active if isinstance(active, str) else str(active.id)
+
+
 @require_GET
 def ticket_page(request: HttpRequest, id: int) -> HttpResponse:
     seed.ensure_seeded()
@@ -77,17 +93,25 @@ def ticket_page(request: HttpRequest, id: int) -> HttpResponse:
     ticket = get_object_or_404(SandboxTicket.objects.select_related(*TICKET_RELATED), pk=id)
     tabs = _shown_tabs(ticket)
     active = _active_tab(request.GET.get("tab", ""), tabs)
+    # Preloading: every panel is in the page and sandbox.js switches them, so the
+    # actions and every tab's iframe are needed whichever tab opens first.
+    preload = SandboxSwitch.is_on(SandboxSwitch.PRELOAD_CUSTOM_TABS)
     ctx.update(
         ticket=ticket,
         tabs=tabs,
         active=active if isinstance(active, str) else "custom",
         active_tab=None if isinstance(active, str) else active,
+        active_key=_tab_key(active),
+        preload=preload,
         tabs_allowed=ticket.tickettype.allowall_iframe_customtabs,
         action_count=ticket.actions.count(),
         section="tickets",
     )
-    if active == "actions":
+    if preload or active == "actions":
         ctx["actions"] = ticket.actions.select_related("who", "application").order_by("-number")
-    if isinstance(active, SandboxCustomTab):
-        ctx["iframe_src"] = customtab.iframe_src(active, ticket.id, ctx["agent"].id)
+    agent_id = ctx["agent"].id
+    if preload:
+        ctx["frames"] = [(t, customtab.iframe_src(t, ticket.id, agent_id)) for t in tabs]
+    elif isinstance(active, SandboxCustomTab):
+        ctx["iframe_src"] = customtab.iframe_src(active, ticket.id, agent_id)
     return render(request, "sandbox/ticket.html", ctx)

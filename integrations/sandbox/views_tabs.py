@@ -1,4 +1,5 @@
-"""The sandbox's Configuration > Custom Tabs: every ticket tab, added, edited, deleted.
+"""The sandbox's Configuration > Custom Tabs: every ticket tab, added, edited, deleted,
+and whether a ticket loads them all when it opens (the "preload_custom_tabs" switch).
 
 An instance holds several tabs: each tenant connected to the sandbox keeps its own,
 as each integration does in a real Halo. The secret is write-only (never rendered
@@ -15,8 +16,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from integrations.sandbox import seed
-from integrations.sandbox.forms import CustomTabForm
-from integrations.sandbox.models import SandboxCustomTab, SandboxTicketType
+from integrations.sandbox.forms import CustomTabForm, CustomTabLoadingForm
+from integrations.sandbox.models import SandboxCustomTab, SandboxSwitch, SandboxTicketType
 
 NEW_TAB = {"name": "MSP Process", "url": "", "sequence": 0, "enabled": True}
 
@@ -36,6 +37,9 @@ def _list_context(form: CustomTabForm) -> dict[str, Any]:
         "form": form,
         "tabs": SandboxCustomTab.objects.all(),
         "ticket_types": SandboxTicketType.objects.all(),
+        "loading_form": CustomTabLoadingForm(
+            initial={"preload": SandboxSwitch.is_on(SandboxSwitch.PRELOAD_CUSTOM_TABS)}
+        ),
         "example_ticket": seed.TICKET_WITH_USER,
         "section": "config",
     }
@@ -99,4 +103,16 @@ def ticket_types(request: HttpRequest) -> HttpResponse:
             ticket_type.allowall_iframe_customtabs = on
             ticket_type.save(update_fields=["allowall_iframe_customtabs"])
     messages.success(request, "Ticket types saved.")
+    return redirect("sandbox:custom_tabs")
+
+
+@require_POST
+def tab_loading(request: HttpRequest) -> HttpResponse:
+    """The "preload_custom_tabs" switch (an unchecked box is off)."""
+    form = CustomTabLoadingForm(request.POST)
+    # A BooleanField that is not required accepts any input: always valid.
+    on = bool(form.is_valid() and form.cleaned_data["preload"])
+    SandboxSwitch.set(SandboxSwitch.PRELOAD_CUSTOM_TABS, on)
+    state = "loaded when a ticket opens" if on else "loaded when opened"
+    messages.success(request, f"Custom tabs are {state}.")
     return redirect("sandbox:custom_tabs")
