@@ -4,6 +4,7 @@ sandbox can do both). The browser side is tests/e2e/test_hidden_tab.py."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -68,7 +69,7 @@ def two_tabs(db) -> tuple[SandboxCustomTab, SandboxCustomTab]:
     return ours, other
 
 
-def test_the_switch_is_off_until_set_and_after_reset(db) -> None:
+def test_it_keeps_the_switch_off_until_set_and_after_reset(db) -> None:
     assert services.preload_custom_tabs() is False
     services.set_preload_custom_tabs(True)
     assert services.preload_custom_tabs() is True
@@ -80,7 +81,7 @@ def test_the_switch_is_off_until_set_and_after_reset(db) -> None:
     assert services.preload_custom_tabs() is False
 
 
-def test_without_it_only_the_open_tab_loads(client: Client, two_tabs) -> None:
+def test_it_loads_only_the_open_tab_without_the_switch(client: Client, two_tabs) -> None:
     ours, _ = two_tabs
     shown = panels(client, "tab=details")
     assert list(shown) == ["panel-details"]
@@ -114,7 +115,7 @@ def test_it_loads_every_enabled_tab_hidden_on_the_details(client: Client, two_ta
     assert "Switched off" not in client.get(PAGES + "tickets/1001/").content.decode()
 
 
-def test_the_open_tab_is_shown_and_keeps_its_id(client: Client, two_tabs) -> None:
+def test_it_shows_the_open_tab_under_its_usual_id(client: Client, two_tabs) -> None:
     ours, other = two_tabs
     services.set_preload_custom_tabs(True)
     for query in ("tab=msp", f"tab={ours.id}"):
@@ -126,7 +127,7 @@ def test_the_open_tab_is_shown_and_keeps_its_id(client: Client, two_tabs) -> Non
     assert [f["id"] for f in frames].count("msp-process-tab") == 1
 
 
-def test_the_tab_strip_names_the_panels_it_switches(client: Client, two_tabs) -> None:
+def test_it_names_the_panels_the_tab_strip_switches(client: Client, two_tabs) -> None:
     ours, _ = two_tabs
     body = client.get(PAGES + "tickets/1001/?tab=actions").content.decode()
     assert "data-switch-panels" not in body and "data-panel=" not in body
@@ -143,7 +144,7 @@ def test_the_tab_strip_names_the_panels_it_switches(client: Client, two_tabs) ->
     ]
 
 
-def test_the_agent_picker_keeps_the_open_tab(client: Client, two_tabs) -> None:
+def test_it_keeps_the_open_tab_when_picking_an_agent(client: Client, two_tabs) -> None:
     ours, _ = two_tabs
     for preload in (False, True):
         services.set_preload_custom_tabs(preload)
@@ -176,17 +177,25 @@ def test_it_falls_back_on_an_unknown_tab(client: Client, two_tabs, tab: str) -> 
     assert [p.id for p in parser.panels if not p.hidden] == [f"panel-tab-{other.id}"]
 
 
-def test_the_config_page_switches_it(client: Client) -> None:
-    body = client.get(CONFIG).content.decode()
-    assert '<input type="checkbox" name="preload" id="id_preload">' in body
+def preload_box(client: Client) -> str:
+    """ "on" or "off": the preload checkbox of Configuration > Custom Tabs."""
+    boxes = re.findall(
+        r'<input type="checkbox" name="preload"[^>]*>', client.get(CONFIG).content.decode()
+    )
+    assert len(boxes) == 1, boxes
+    return "on" if " checked" in boxes[0] else "off"
+
+
+def test_it_is_switched_on_the_config_page(client: Client) -> None:
+    assert preload_box(client) == "off"
     response = client.post(LOADING, {"preload": "on"})
     assert response.status_code == 302 and response["Location"] == CONFIG
     assert services.preload_custom_tabs() is True
-    body = client.get(CONFIG).content.decode()
-    assert '<input type="checkbox" name="preload" id="id_preload" checked>' in body
-    assert "Custom tabs are loaded when a ticket opens." in body
+    assert "Custom tabs are loaded when a ticket opens." in client.get(CONFIG).content.decode()
+    assert preload_box(client) == "on"
     client.post(LOADING, {})
     assert services.preload_custom_tabs() is False
+    assert preload_box(client) == "off"
 
 
 @pytest.mark.parametrize(
