@@ -7,9 +7,10 @@ window kept in the cache, and we stop at our *share* of Halo's limit, well befor
 
 The window is cut into 10-second buckets, each a cache counter that expires once it
 has left the window; the count is the sum of the buckets still in it. Spending
-increments first and checks after, giving the call back when it went over: with
-atomic increments (Redis, or the local-memory cache's lock) two processes racing for
-the last call can both lose it, but never both win it, so the share is never passed.
+reads the window, then increments and checks the incremented count, giving the call
+back when it went over: with atomic increments (Redis, or the local-memory cache's
+lock) two processes racing for the last call can both lose it, but never both win
+it, so the share is never passed.
 
 A 429 from Halo means someone (maybe another integration) spent the instance's limit:
 every process then holds off that instance until the back-off ends, honouring
@@ -41,6 +42,11 @@ DAY = 24 * 3600
 Clock = Callable[[], float]
 
 
+def now() -> float:
+    """The budget's clock (a function of its own, so tests can move it)."""
+    return time.time()
+
+
 def instance_of(base_url: str) -> str:
     """The budget's name for a Halo instance: its origin, hashed (so two tenants
     that connect the same Halo share one budget, and no address sits in a key)."""
@@ -61,10 +67,10 @@ class Refusal:
 
 
 class Budget:
-    def __init__(self, instance: str, share: int = DEFAULT_SHARE, clock: Clock = time.time):
+    def __init__(self, instance: str, share: int = DEFAULT_SHARE, clock: Clock | None = None):
         self.instance = instance
         self.share = max(1, share)
-        self._clock = clock
+        self._clock = clock or now
 
     # -- keys ------------------------------------------------------------------------
 
@@ -96,31 +102,40 @@ class Budget:
         return sum(int(v) for v in counts.values())
 
     def spend(self) -> Refusal | None:
-        """Take one call from the budget; a Refusal (and nothing taken) when it may not go."""
+        """Take one call from the budget; a Refusal (and nothing taken) when it may not go.
+
+        On the tab's hot path, so two cache round trips when there is room: one
+        get_many (the window and the back-off together) and one incr (an add on a
+        bucket's first call). The earlier buckets no longer grow, so the count is
+        what we read of them plus what the incr of the current one returned.
+        """
         now = self._clock()
-        held = self.backoff_until()
-        if held is not None and held > now:
-            return Refusal("backoff", held)
-        key = self._bucket_key(self._bucket(now))
-        # Outlives the window by a bucket, so a counter never vanishes while counted.
-        cache.add(key, 0, WINDOW_SECONDS + 2 * BUCKET_SECONDS)
-        try:
-            cache.incr(key)
-        except ValueError:  # evicted between add and incr: start it again
-            cache.add(key, 1, WINDOW_SECONDS + 2 * BUCKET_SECONDS)
-        if self.used() > self.share:
-            cache.decr(key)
-            return Refusal("share", self._room_at(now))
+        window = self._window(now)
+        keys = [self._bucket_key(b) for b in window]
+        seen = cache.get_many([*keys, self._backoff_key])
+        held = seen.get(self._backoff_key)
+        if held and float(held["until"]) > now:
+            return Refusal("backoff", float(held["until"]))
+        current = keys[-1]
+        earlier = sum(int(seen.get(k, 0)) for k in keys[:-1])
+        if earlier + int(seen.get(current, 0)) >= self.share:
+            return Refusal("share", _room_at(window, keys, seen, now))
+        count = self._increment(current)
+        if earlier + count > self.share:
+            # Another process took the last call between our read and our incr.
+            cache.decr(current)
+            return Refusal("share", _room_at(window, keys, seen, now))
         return None
 
-    def _room_at(self, now: float) -> float:
-        """When the oldest call still in the window leaves it."""
-        window = self._window(now)
-        counts = cache.get_many([self._bucket_key(b) for b in window])
-        for bucket in window:
-            if int(counts.get(self._bucket_key(bucket), 0)) > 0:
-                return (bucket + 1) * BUCKET_SECONDS + WINDOW_SECONDS
-        return now + BUCKET_SECONDS
+    def _increment(self, key: str) -> int:
+        # Outlives the window by a bucket, so a counter never vanishes while counted.
+        ttl = WINDOW_SECONDS + 2 * BUCKET_SECONDS
+        try:
+            return int(cache.incr(key))
+        except ValueError:  # the bucket's first call (or it was evicted)
+            if cache.add(key, 1, ttl):
+                return 1
+            return int(cache.incr(key))  # another process added it first
 
     # -- Halo's own limit --------------------------------------------------------------
 
@@ -157,6 +172,14 @@ class Budget:
     def limited_today(self) -> int:
         """How many times Halo answered 429 today (UTC)."""
         return int(cache.get(self._limited_key(self._clock())) or 0)
+
+
+def _room_at(window: list[int], keys: list[str], seen: dict, now: float) -> float:
+    """When the oldest call still in the window leaves it (from counts already read)."""
+    for bucket, key in zip(window, keys, strict=True):
+        if int(seen.get(key, 0)) > 0:
+            return (bucket + 1) * BUCKET_SECONDS + WINDOW_SECONDS
+    return now + BUCKET_SECONDS
 
 
 def _header_seconds(value: str | None) -> float | None:

@@ -1,10 +1,14 @@
 """The Halo API client: one customer's Halo, reached through SafeAdapter, with shared tokens.
 
 Every call runs inside a web request or the outbox worker, so waits are short and
-bounded: 429, 5xx and timeouts are retried at most `retries` times with doubling
-pauses, and no new attempt starts after the retry budget. After a 429 the pause is
-Halo's `Retry-After` when it sends one (it usually does not), else 5 s doubling to
-60 s as Halo's own clients do; callers that can wait longer pass their own `retries`.
+bounded: 5xx and timeouts are retried at most `retries` times with doubling pauses,
+and no new attempt starts after the retry budget.
+
+Every request (and every token request, in tokens.py) first spends from the Halo
+instance's budget shared by all processes (halo/meter.py, halo/budget.py); when it
+may not go, HaloBusy is raised and Halo is not called. A 429 is not retried here:
+it holds every process off the instance (Retry-After when sent, else 5 s doubling
+to 60 s) and raises HaloBusy, as a refusal before the call would.
 
 Halo leaves empty fields out of records unless asked `includedetails=true`, so the
 records we read fields from ask for it, and every reader uses `.get()`: a field may
@@ -24,7 +28,7 @@ from django.conf import settings
 
 import mspprocess
 from integrations import netsafe
-from integrations.halo import tokens
+from integrations.halo import meter, tokens
 from integrations.halo.credentials import HaloCredentials
 from integrations.halo.errors import (
     APPLICATIONS,
@@ -35,7 +39,6 @@ from integrations.halo.errors import (
     InvalidRequest,
     MissingPermission,
     NotFound,
-    RateLimited,
     Unavailable,
 )
 
@@ -46,11 +49,7 @@ USER_AGENT = f"MSPProcess/{mspprocess.__version__}"
 # override them (tests set the pause to 0).
 RETRIES = 2
 BACKOFF_SECONDS = 1.0
-# The first pause after a 429 without Retry-After, as a multiple of the base pause:
-# 5 s by default (README, Limits); HALO_RATE_LIMIT_BACKOFF_SECONDS sets it outright.
-RATE_LIMIT_BACKOFF_FACTOR = 5.0
 BACKOFF_CAP = 60.0
-RETRY_AFTER_CAP = 3600.0
 DETAILS = {"includedetails": "true"}
 RETRY_BUDGET_SECONDS = 20.0
 
@@ -117,6 +116,8 @@ class HaloClient:
         self._owns_http = not _setting("HALO_KEEP_ALIVE", True)
         self._http = _new_session() if self._owns_http else shared_session()
         self._oauth = tokens.oauth_session(creds, USER_AGENT)
+        # The instance's budget: every request below spends from it first.
+        self._budget = meter.budget_for(creds)
         # The token this client uses: read from the cache once, not once per call.
         self._token: tokens.Token | None = None
 
@@ -194,7 +195,7 @@ class HaloClient:
 
     def _call(self, method: str, path: str, *, params: Any = None, body: Any = None) -> Any:
         # A POST creates something in Halo: repeat it only when Halo certainly did
-        # not act on it (429, a refused token, or a failure before it was sent).
+        # not act on it (a refused token, or a failure before it was sent).
         idempotent = method == "GET"
         started = time.monotonic()
         attempt = 0
@@ -214,13 +215,13 @@ class HaloClient:
                     raise _token_refused() from None
                 renewed = True
             except HaloError as e:
-                if not idempotent and not isinstance(e, RateLimited):
+                if not idempotent:
                     raise
                 attempt = self._pause_or_raise(e, attempt, started)
 
     def _pause_or_raise(self, error: HaloError, attempt: int, started: float) -> int:
         budget = float(_setting("HALO_RETRY_BUDGET_SECONDS", RETRY_BUDGET_SECONDS))
-        delay = _pause(error, attempt)
+        delay = _pause(attempt)
         elapsed = time.monotonic() - started
         if not error.retryable or attempt >= self.retries or elapsed + delay > budget:
             raise error
@@ -228,6 +229,7 @@ class HaloClient:
         return attempt + 1
 
     def _send(self, token: tokens.Token, method: str, path: str, params: Any, body: Any) -> Any:
+        meter.charge(self._budget)  # HaloBusy, and no request, when the budget says wait
         started = time.monotonic()
         try:
             response = self._http.request(
@@ -244,16 +246,13 @@ class HaloClient:
             tokens.log_call(self.creds, method, path, type(e).__name__, started)
             raise Unavailable(retryable=not isinstance(e, requests.exceptions.SSLError)) from e
         tokens.log_call(self.creds, method, path, response.status_code, started)
+        busy = meter.observe(self._budget, response.status_code, response.headers)
+        if busy is not None:
+            raise busy
         if response.status_code == 401:
             raise _Unauthorized
         if response.status_code >= 400:
-            raise api_error(
-                method,
-                path,
-                response.status_code,
-                _json(response),
-                retry_after=_retry_after(response),
-            )
+            raise api_error(method, path, response.status_code, _json(response))
         try:
             return response.json()
         except ValueError:
@@ -262,10 +261,8 @@ class HaloClient:
             ) from None
 
 
-def api_error(
-    method: str, path: str, status: int, body: Any, *, retry_after: float | None = None
-) -> HaloError:
-    """The error for a Halo API reply with an error status (other than 401).
+def api_error(method: str, path: str, status: int, body: Any) -> HaloError:
+    """The error for a Halo API reply with an error status (other than 401 and 429).
 
     `body` is the parsed JSON, or None when the reply was HTML, text or empty, as
     Halo's 403, 404 and 500 replies often are: the status alone decides the error.
@@ -293,8 +290,6 @@ def api_error(
                 status=status,
             )
         return NotFound(f"Halo has no record at {path}.", status=status)
-    if status == 429:
-        return RateLimited(status=status, retry_after=retry_after)
     if status >= 500:
         return Unavailable(f"Halo answered with a server error (HTTP {status}).", status=status)
     detail = _halo_message(body)
@@ -304,23 +299,10 @@ def api_error(
     )
 
 
-def _pause(error: HaloError, attempt: int) -> float:
+def _pause(attempt: int) -> float:
     """How long to wait before attempt `attempt + 1`."""
     base = float(_setting("HALO_BACKOFF_SECONDS", BACKOFF_SECONDS))
-    if isinstance(error, RateLimited):
-        if error.retry_after is not None:
-            return error.retry_after
-        first = _setting("HALO_RATE_LIMIT_BACKOFF_SECONDS", None)
-        base = float(first) if first is not None else base * RATE_LIMIT_BACKOFF_FACTOR
     return min(BACKOFF_CAP, base * 2**attempt)
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    """Retry-After in seconds when Halo sends it (it has not been seen to)."""
-    value = response.headers.get("Retry-After", "").strip()
-    if value.isascii() and value.isdigit() and len(value) <= 10:
-        return min(float(value), RETRY_AFTER_CAP)
-    return None  # absent, or an HTTP date: fall back to our own back-off
 
 
 def _token_refused() -> BadCredentials:

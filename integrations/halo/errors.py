@@ -87,26 +87,14 @@ class NotFound(HaloError):
     default_message = "Halo has no record with that ID."
 
 
-class RateLimited(HaloError):
-    default_message = (
-        "Halo's rate limit was reached: Halo allows about 300 API requests per rolling "
-        "5 minutes for all of your integrations together."
-    )
-    default_hint = (
-        "Wait a few minutes and try again. If it keeps happening, another integration "
-        f"may be using up the limit: check the applications under {APPLICATIONS}."
-    )
-    retryable = True
-
-    def __init__(self, message: str = "", *, retry_after: float | None = None, **kwargs: Any):
-        # Seconds Halo asked us to wait (Retry-After), when it said; usually it does not.
-        self.retry_after = retry_after
-        super().__init__(message, **kwargs)
-
-
 class HaloBusy(HaloError):
-    """We did not call Halo: our share of its API limit is spent for now, or Halo
-    answered 429 and every process is holding off (see halo/budget.py)."""
+    """Halo may not be called now: our share of its API limit is spent, or Halo
+    answered 429 and every process is holding off (see halo/budget.py).
+
+    A 429 from Halo raises this too (with status=429) rather than an error of its
+    own: for every caller it means the same thing, "wait until retry_at", and the
+    wait is shared by every process, so no caller retries it within a request.
+    """
 
     default_message = "Halo is busy."
     # Not retried within the request: the wait is minutes, shared by every process.
@@ -122,7 +110,11 @@ class HaloBusy(HaloError):
                     "limit for the last 5 minutes."
                 )
             else:
-                message = "Halo is busy: it asked integrations to slow down (HTTP 429)."
+                # After a 429, or a reply saying no calls remain.
+                message = (
+                    "Halo is busy: it said its API limit was reached, which Halo shares "
+                    "among all of your integrations (about 300 requests per 5 minutes)."
+                )
         kwargs.setdefault("hint", f"Try again in {self.retry_in} seconds.")
         super().__init__(message, **kwargs)
 

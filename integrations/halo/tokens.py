@@ -24,6 +24,7 @@ from oauthlib.oauth2 import BackendApplicationClient, InsecureTransportError, OA
 from requests_oauthlib import OAuth2Session
 
 from integrations import netsafe
+from integrations.halo import meter
 from integrations.halo.credentials import HaloCredentials
 from integrations.halo.errors import (
     APPLICATIONS,
@@ -33,7 +34,6 @@ from integrations.halo.errors import (
     HaloError,
     MissingPermission,
     NotFound,
-    RateLimited,
     Unavailable,
 )
 
@@ -145,8 +145,13 @@ def oauth_session(creds: HaloCredentials, user_agent: str) -> OAuth2Session:
 
 
 def fetch(creds: HaloCredentials, session: OAuth2Session) -> Token:
-    """Ask Halo's authorisation server for a new token (client credentials grant)."""
+    """Ask Halo's authorisation server for a new token (client credentials grant).
 
+    Halo counts token requests against its limit like any other, so this spends
+    from the instance's budget first: HaloBusy, and no request, when it may not go.
+    """
+
+    meter.charge(meter.budget_for(creds))
     _permit_http_in_development(creds.token_url)
     path = urlsplit(creds.token_url).path
     started = time.monotonic()
@@ -208,8 +213,14 @@ def _permit_http_in_development(url: str) -> None:
 
 def _check_reply(creds: HaloCredentials) -> Callable[[requests.Response], requests.Response]:
     """A compliance hook: map Halo's error replies before oauthlib parses them."""
+    budget = meter.budget_for(creds)
 
     def hook(response: requests.Response) -> requests.Response:
+        # A 429 holds every process off the instance (HaloBusy); any reply may say
+        # how many calls Halo has left.
+        busy = meter.observe(budget, response.status_code, response.headers)
+        if busy is not None:
+            raise busy
         body = _json(response)
         if response.status_code == 200:
             if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
@@ -256,8 +267,6 @@ def token_error(creds: HaloCredentials, status: int, body: Any) -> HaloError:
             "Configuration > Integrations > Halo API.",
             status=status,
         )
-    if status == 429:
-        return RateLimited(status=status)
     if status >= 500:
         hint = None
         if creds.halo_tenant:

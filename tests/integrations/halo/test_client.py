@@ -15,11 +15,11 @@ from integrations.halo.credentials import HaloCredentials
 from integrations.halo.errors import (
     BadCredentials,
     BadResponse,
+    HaloBusy,
     HaloError,
     InvalidRequest,
     MissingPermission,
     NotFound,
-    RateLimited,
     Unavailable,
 )
 from tests.integrations.halo.helpers import (
@@ -142,16 +142,22 @@ def test_it_gives_up_when_halo_keeps_refusing_the_token(
     assert len(calls_to(rsps, API)) == 2
 
 
-def test_it_backs_off_on_429_then_raises_rate_limited(
-    rsps: responses.RequestsMock, client: HaloClient, settings, sleeps: list[float]
+def test_it_does_not_retry_a_429_within_the_request_but_backs_off_every_process(
+    rsps: responses.RequestsMock, client: HaloClient, creds, settings, sleeps: list[float]
 ) -> None:
     settings.HALO_BACKOFF_SECONDS = 1.0  # the default
     rsps.get(API + "/Tickets/5", status=429, body="Rate Limit Reached")
-    with pytest.raises(RateLimited) as info:
+    before = time.time()
+    with pytest.raises(HaloBusy) as info:
         client.ticket(5)
-    assert len(calls_to(rsps, API)) == 3  # the first try and two retries
-    assert sleeps == [5.0, 10.0]  # Halo's clients: 5 s doubling (README, Limits)
-    assert info.value.message.startswith("Halo's rate limit was reached")
+    assert len(calls_to(rsps, API)) == 1  # the shared back-off, not a retry here
+    assert sleeps == []
+    assert (info.value.reason, info.value.status) == ("backoff", 429)
+    assert before + 5 <= info.value.retry_at <= time.time() + 5  # 5 s, as Halo's clients
+    assert info.value.message.startswith("Halo is busy: it said its API limit was reached")
+    with HaloClient(creds) as other, pytest.raises(HaloBusy):
+        other.ticket(5)  # another process: refused without a request
+    assert len(calls_to(rsps, API)) == 1
 
 
 def test_it_backs_off_on_500_then_raises_unavailable(
@@ -211,13 +217,15 @@ def test_it_does_not_repeat_a_note_halo_may_have_created(
     assert len(calls_to(rsps, API)) == 1
 
 
-def test_it_repeats_a_note_after_429(
+def test_it_leaves_a_note_halo_refused_with_429_to_the_outbox(
     rsps: responses.RequestsMock, client: HaloClient, sleeps: list[float]
 ) -> None:
     rsps.post(API + "/Actions", status=429)
     rsps.post(API + "/Actions", json={"id": 78})
-    assert client.add_private_note(5, "note", "Caller verified")["id"] == 78
-    assert len(calls_to(rsps, API)) == 2
+    with pytest.raises(HaloBusy):
+        client.add_private_note(5, "note", "Caller verified")
+    assert len(calls_to(rsps, API)) == 1
+    assert sleeps == []
 
 
 @pytest.mark.parametrize(

@@ -14,10 +14,10 @@ from integrations.halo.credentials import HaloCredentials
 from integrations.halo.errors import (
     RESOURCE_SERVER_HINT,
     BadCredentials,
+    HaloBusy,
     InvalidRequest,
     MissingPermission,
     NotFound,
-    RateLimited,
     Unavailable,
 )
 from integrations.halo.tokens import fetch
@@ -126,34 +126,47 @@ def test_it_reads_an_html_400_without_crashing(
 def test_it_honours_retry_after_when_halo_sends_it(
     rsps: responses.RequestsMock, client: HaloClient, sleeps: list[float]
 ) -> None:
-    rsps.get(API + "/Tickets/5", status=429, headers={"Retry-After": "3"})
+    rsps.get(API + "/Tickets/5", status=429, headers={"Retry-After": "30"})
     rsps.get(API + "/Tickets/5", json={"id": 5})
-    assert client.ticket(5) == {"id": 5}
-    assert sleeps == [3.0]
-
-
-def test_it_doubles_its_pause_up_to_a_minute(
-    rsps: responses.RequestsMock, creds: HaloCredentials, settings, sleeps: list[float]
-) -> None:
-    settings.HALO_RATE_LIMIT_BACKOFF_SECONDS = 5
-    settings.HALO_RETRY_BUDGET_SECONDS = 3600
-    add_token(rsps)
-    rsps.get(API + "/Tickets/5", status=429, headers={"Retry-After": "soon"})
-    with pytest.raises(RateLimited) as info:
-        HaloClient(creds, retries=6).ticket(5)
-    assert sleeps == [5, 10, 20, 40, 60, 60]
-    assert "Wait a few minutes" in info.value.hint
-    assert len(calls_to(rsps, API)) == 7
-
-
-def test_it_gives_up_at_once_when_the_pause_would_pass_the_budget(
-    rsps: responses.RequestsMock, client: HaloClient, settings, sleeps: list[float]
-) -> None:
-    rsps.get(API + "/Tickets/5", status=429, headers={"Retry-After": "600"})
-    with pytest.raises(RateLimited) as info:
+    with pytest.raises(HaloBusy) as info:
         client.ticket(5)
+    assert 29 <= info.value.retry_in <= 30  # Halo's 30 s, not our 5 s
+    assert info.value.hint == "Try again in 30 seconds."
     assert sleeps == []
-    assert info.value.retry_after == 600
+    with pytest.raises(HaloBusy):
+        client.ticket(5)  # still held off: Halo is not asked again
+    assert len(calls_to(rsps, API)) == 1
+
+
+def test_it_falls_back_to_five_seconds_when_retry_after_is_unreadable(
+    rsps: responses.RequestsMock, client: HaloClient, sleeps: list[float]
+) -> None:
+    rsps.get(API + "/Tickets/5", status=429, headers={"Retry-After": "soon"})
+    with pytest.raises(HaloBusy) as info:
+        client.ticket(5)
+    assert 4 <= info.value.retry_in <= 5
+    assert sleeps == []
+
+
+def test_it_stops_before_the_429_when_halo_says_no_calls_remain(
+    rsps: responses.RequestsMock, client: HaloClient
+) -> None:
+    rsps.get(API + "/Tickets/5", json={"id": 5}, headers={"X-RateLimit-Remaining": "0"})
+    assert client.ticket(5) == {"id": 5}  # this reply is good
+    with pytest.raises(HaloBusy) as info:
+        client.ticket(5)
+    assert info.value.reason == "backoff"
+    assert info.value.status is None  # refused here: Halo was not asked
+    assert len(calls_to(rsps, API)) == 1
+
+
+def test_it_goes_on_while_halo_says_calls_remain(
+    rsps: responses.RequestsMock, client: HaloClient
+) -> None:
+    rsps.get(API + "/Tickets/5", json={"id": 5}, headers={"X-RateLimit-Remaining": "7"})
+    assert client.ticket(5) == {"id": 5}
+    assert client.ticket(5) == {"id": 5}
+    assert len(calls_to(rsps, API)) == 2
 
 
 def test_it_says_to_check_the_agent_when_the_sign_in_is_refused(
@@ -169,10 +182,14 @@ def test_it_says_to_check_the_agent_when_the_sign_in_is_refused(
     assert "Agent to log in as" in info.value.hint
 
 
-def test_it_reads_a_rate_limited_sign_in_as_rate_limited(
+def test_it_reads_a_rate_limited_sign_in_as_busy_and_holds_off_the_api_too(
     rsps: responses.RequestsMock, creds: HaloCredentials
 ) -> None:
     rsps.post(TOKEN_URL, status=429, json={"Message": "Rate Limit Reached"})
-    with HaloClient(creds) as client, pytest.raises(RateLimited) as info:
+    with HaloClient(creds) as client, pytest.raises(HaloBusy) as info:
         fetch(creds, client._oauth)
-    assert "rate limit was reached" in str(info.value)
+    assert (info.value.reason, info.value.status) == ("backoff", 429)
+    assert "API limit was reached" in str(info.value)
+    with HaloClient(creds) as client, pytest.raises(HaloBusy):
+        client.ticket(5)
+    assert len(rsps.calls) == 1  # neither a second token request nor an API call

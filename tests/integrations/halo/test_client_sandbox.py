@@ -12,7 +12,7 @@ from django.test import override_settings
 
 from integrations.halo.client import HaloClient
 from integrations.halo.credentials import HaloCredentials
-from integrations.halo.errors import NotFound, RateLimited, Unavailable
+from integrations.halo.errors import HaloBusy, NotFound, Unavailable
 from integrations.sandbox import seed
 from integrations.sandbox import services as sandbox
 from tests.integrations.sandbox.helpers import reload_urls
@@ -90,19 +90,25 @@ def test_it_discovers_the_hosted_auth_server_from_authinfo(live_halo, hosted) ->
     assert info == {"auth_url": hosted["auth_server"], "tenant_id": "acme"}
 
 
-def test_it_backs_off_on_the_sandboxs_429_and_says_so(live_halo, settings, monkeypatch) -> None:
+def test_it_backs_off_every_process_after_the_sandboxs_429(live_halo, monkeypatch) -> None:
     pauses: list[float] = []
     monkeypatch.setattr("integrations.halo.client.time.sleep", pauses.append)
-    settings.HALO_RATE_LIMIT_BACKOFF_SECONDS = 5
     sandbox.set_rate_limit(2)
     with HaloClient(_creds(live_halo)) as client:
         assert client.me()["id"] == seed.DEFAULT_AGENT_ID  # a token and a call: 2
-        with pytest.raises(RateLimited) as info:
+        with pytest.raises(HaloBusy) as info:
             client.ticket(seed.TICKET_WITH_USER)
-    assert pauses == [5, 10]  # no Retry-After from Halo: 5 s doubling
-    assert info.value.retry_after is None
-    assert str(info.value).startswith("Halo's rate limit was reached")
-    assert sandbox.request_counts()["GET Tickets/{id}"] == 3
+    assert pauses == []  # the wait is shared and minutes long: not spent in a request
+    assert (info.value.reason, info.value.status) == ("backoff", 429)
+    assert 4 <= info.value.retry_in <= 5  # no Retry-After from Halo: 5 s first
+    assert str(info.value).startswith("Halo is busy")
+    made = sandbox.request_counts()
+    assert made["GET Tickets/{id}"] == 1
+    # Another process (its own client and session, the same cache) is held off too,
+    # without a single request reaching Halo.
+    with HaloClient(_creds(live_halo)) as other, pytest.raises(HaloBusy):
+        other.ticket(seed.TICKET_WITH_USER)
+    assert sandbox.request_counts() == made
 
 
 def test_it_reads_every_field_it_needs_though_empty_ones_are_left_out(live_halo) -> None:
