@@ -74,6 +74,12 @@ def test_connection(
 ) -> ConnectionTestResult:
     """Run the connection test against Halo and store its outcome."""
     result = run_connection_test(conn.credentials())
+    if result.busy:
+        # Halo's limit said wait: nothing was proven either way, so a connected
+        # connection stays connected and its last real result stays shown.
+        audit.record(conn.tenant, actor, Action.CONNECTION_TESTED, detail="busy", request=request)
+        logger.info("halo connection %s not tested: Halo is busy", conn.pk)
+        return result
     conn.record_test(result)
     with transaction.atomic():
         conn.save(

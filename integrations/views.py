@@ -37,6 +37,8 @@ def integration(request: HttpRequest, tenant: Tenant) -> HttpResponse:
             result = services.test_connection(conn, actor=request.user, request=request)
             if result.ok:
                 messages.success(request, "Saved. MSP Process is connected to your Halo.")
+            elif result.busy:
+                messages.warning(request, f"Saved, but not tested yet. {result.error}")
             else:
                 messages.error(request, "Saved, but the connection test failed: see below.")
             return redirect("integration", tenant.slug)
@@ -64,8 +66,10 @@ def integration_test(request: HttpRequest, tenant: Tenant) -> HttpResponse:
     conn = services.connection_for(tenant)
     if not conn.has_credentials:
         messages.error(request, "Enter your Halo credentials first.")
-    elif services.test_connection(conn, actor=request.user, request=request).ok:
+    elif (result := services.test_connection(conn, actor=request.user, request=request)).ok:
         messages.success(request, "Connection test passed.")
+    elif result.busy:
+        messages.warning(request, result.error)  # "Halo is busy: … Try again in N seconds."
     else:
         messages.error(request, "The connection test failed: see below.")
     return redirect("integration", tenant.slug)

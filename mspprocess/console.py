@@ -25,6 +25,8 @@ class Outcome:
 
 
 def describe_test(tenant: Tenant, result: ConnectionTestResult) -> str:
+    if result.busy:
+        return f"{tenant}: not tested. {result.error}"
     if not result.ok and result.error:
         return f"{tenant}: connection failed. {result.error}"
     marks = ", ".join(f"{p.symbol} {p.name}" for p in result.permissions)
@@ -48,6 +50,8 @@ def test_connection(tenant: Tenant, request: HttpRequest) -> Outcome:
         return Outcome(messages.WARNING, f"{tenant}: no Halo credentials entered yet.")
     result = services.test_connection(conn, actor=request.user, request=request)
     level = messages.SUCCESS if result.ok else messages.ERROR
+    if result.busy:
+        level = messages.WARNING
     return Outcome(level, describe_test(tenant, result))
 
 

@@ -10,6 +10,10 @@ repeat what we asked for, and a token can do only what its "Agent to log in as" 
 do as well, so a listed scope proves nothing. We therefore report edit:tickets as
 missing when the token's scopes leave it out, and otherwise as not checked
 (ok=None): the first verification note confirms it.
+
+The test spends from the Halo instance's budget like any call. When the budget (or
+Halo's 429) says wait, the result is `busy`: it says when to try again, and proves
+the connection neither working nor broken, so its stored status stays as it was.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import Any, TypeVar
 
 from integrations.halo.client import HaloClient
 from integrations.halo.credentials import HaloCredentials
-from integrations.halo.errors import HaloError, MissingPermission, permission_fix
+from integrations.halo.errors import HaloBusy, HaloError, MissingPermission, permission_fix
 
 T = TypeVar("T")
 
@@ -64,6 +68,9 @@ class ConnectionTestResult:
     # Whether every ticket type allows all custom tabs; None when Halo did not say.
     custom_tabs_allowed: bool | None = None
     ticket_types_without_tabs: list[str] = field(default_factory=list)
+    # Halo was not (fully) asked: our share of its API limit is spent, or it answered
+    # 429. `error` says when to try again; the connection's status must not change.
+    busy: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -89,7 +96,8 @@ def _run(client: HaloClient) -> ConnectionTestResult:
         token = client.token(fresh=True)
         me = client.me()
     except HaloError as e:
-        return ConnectionTestResult(ok=False, error=str(e), error_kind=e.kind)
+        busy = isinstance(e, HaloBusy)
+        return ConnectionTestResult(ok=False, error=str(e), error_kind=e.kind, busy=busy)
 
     result = ConnectionTestResult(ok=True, agent_name=_agent_name(me))
     types = _probe(result, "read:tickets", client.ticket_types)
@@ -116,6 +124,7 @@ def _probe(result: ConnectionTestResult, name: str, call: Callable[[], T]) -> T 
         result.permissions.append(PermissionResult(name, None, f"Not checked: {e.message}"))
         result.error = result.error or str(e)
         result.error_kind = result.error_kind or e.kind
+        result.busy = isinstance(e, HaloBusy)
         return None
     result.permissions.append(PermissionResult(name, True, "Checked: Halo answered."))
     return value
