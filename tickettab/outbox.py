@@ -4,13 +4,18 @@ The note row is written in the verification's transaction and posted after
 commit. When Halo is down, `manage.py deliver_outbox` retries with exponential
 back-off. A POST that timed out may still have reached Halo, so before posting
 again we look for the note's marker among the ticket's actions.
+
+Notes spend from the Halo instance's budget like every call (halo/budget.py). A
+note that meets HaloBusy (our share is spent, or Halo said 429) has not failed:
+it waits until the budget's `retry_at`, its attempts unchanged, and the worker
+drains the outbox as room appears.
 """
 
 from __future__ import annotations
 
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import connections, transaction
@@ -18,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from integrations.halo.client import HaloClient
-from integrations.halo.errors import BadResponse, HaloError, NotFound, Unavailable
+from integrations.halo.errors import BadResponse, HaloBusy, HaloError, NotFound, Unavailable
 from integrations.models import HaloConnection
 from tickettab import notes
 from tickettab.models import Note, Verification, VerificationSettings
@@ -34,6 +39,9 @@ LEASE = timedelta(minutes=10)
 # technician (a read can take up to the client's timeout). A note whose thread dies
 # with its process is still pending; its lease expires and deliver_outbox sends it.
 _sender = ThreadPoolExecutor(max_workers=2, thread_name_prefix="outbox")
+# How a waiting note's last_error starts; the outbox page reads it to say the note
+# waits for room rather than that it failed.
+WAITING_FOR_ROOM = "Waiting for room in Halo's API limit."
 NOTED_STATUSES = (
     Verification.Status.VERIFIED,
     Verification.Status.OVERRIDE,
@@ -89,7 +97,8 @@ def _claim(note_id: int) -> Note | None:
 
 
 def deliver(note_id: int) -> str:
-    """Try to post one note; returns "sent", "retry", "failed" or "skipped". Never raises."""
+    """Try to post one note; returns "sent", "retry", "waiting" (for room in Halo's
+    API limit), "failed" or "skipped". Never raises."""
     note = _claim(note_id)
     if note is None:
         return "skipped"
@@ -109,6 +118,10 @@ def deliver(note_id: int) -> str:
                 if _ticket_gone(client, note.ticket_id):
                     return _give_up(note, "The ticket no longer exists in Halo.")
                 raise
+    except HaloBusy as e:
+        # Before Unavailable/HaloError: Halo was not called (or answered 429 and did
+        # nothing), so whether the note may be on the ticket is what it was before.
+        return _wait_for_room(note, e)
     except (Unavailable, BadResponse) as e:
         # No clear answer: Halo may have stored the note. Check before posting again.
         return _retry(note, str(e), maybe_posted=True)
@@ -177,6 +190,22 @@ def _retry(note: Note, error: str, *, maybe_posted: bool) -> str:
     return "retry"
 
 
+def _wait_for_room(note: Note, busy: HaloBusy) -> str:
+    """Not an attempt: the note goes again when the budget has room, as often as it takes."""
+    Note.objects.filter(pk=note.pk).update(
+        next_attempt_at=_when(busy.retry_at),
+        claimed_until=None,
+        maybe_posted=note.maybe_posted,  # _post may have set it before the refusal
+        last_error=f"{WAITING_FOR_ROOM} {busy.message}"[:300],
+    )
+    logger.info("outbox: note %s waits for room in Halo's API limit (%s)", note.pk, busy.reason)
+    return "waiting"
+
+
+def _when(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, tz=UTC)
+
+
 def _give_up(note: Note, error: str) -> str:
     Note.objects.filter(pk=note.pk).update(
         status=Note.Status.FAILED,
@@ -188,17 +217,42 @@ def _give_up(note: Note, error: str) -> str:
     return "failed"
 
 
-def due_notes(limit: int = 100) -> list[int]:
+def due_notes(limit: int = 100) -> list[tuple[int, int]]:
+    """(note id, tenant id) of the notes due now, the longest waiting first."""
     return list(
         Note.objects.filter(status=Note.Status.PENDING, next_attempt_at__lte=timezone.now())
         .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "tenant_id")[:limit]
     )
 
 
 def deliver_due(limit: int = 100) -> dict[str, int]:
+    """One pass of the worker: send what is due, within each Halo instance's budget.
+
+    Once a tenant's note meets a full budget, its other due notes would only meet
+    it too: they wait with it, without a Halo call or a claim each.
+    """
     counts: dict[str, int] = {}
-    for note_id in due_notes(limit):
-        outcome = deliver(note_id)
+    busy: dict[int, list[int]] = {}  # tenant -> its notes left for when there is room
+    for note_id, tenant_id in due_notes(limit):
+        if tenant_id in busy:
+            busy[tenant_id].append(note_id)
+            outcome = "waiting"
+        else:
+            outcome = deliver(note_id)
+            if outcome == "waiting":
+                busy[tenant_id] = [note_id]
         counts[outcome] = counts.get(outcome, 0) + 1
+    for first, *rest in busy.values():
+        _wait_with(first, rest)
     return counts
+
+
+def _wait_with(first: int, rest: list[int]) -> None:
+    """Give notes the next attempt and reason of the note that met the full budget."""
+    waited = Note.objects.filter(pk=first).values("next_attempt_at", "last_error").first()
+    if waited is None or not rest:
+        return
+    Note.objects.filter(pk__in=rest, status=Note.Status.PENDING, claimed_until__isnull=True).update(
+        next_attempt_at=waited["next_attempt_at"], last_error=waited["last_error"]
+    )

@@ -1,6 +1,8 @@
 """Post waiting notes to Halo; retry failures with exponential back-off.
 
-Run it as a long-lived worker (`deliver_outbox`) or from cron (`--once`).
+Run it as a long-lived worker (`deliver_outbox`) or from cron (`--once`). Notes
+spend from each Halo instance's budget: when it is full they wait (not a failed
+attempt) until it has room, and each pass sends what fits.
 """
 
 from __future__ import annotations
@@ -45,6 +47,11 @@ class Command(BaseCommand):
                 f"{pending['n']} note(s) pending; next attempt at "
                 f"{pending['next']:%Y-%m-%d %H:%M:%S} UTC."
             )
+            waiting = Note.objects.filter(
+                status=Note.Status.PENDING, last_error__startswith=outbox.WAITING_FOR_ROOM
+            ).count()
+            if waiting:
+                self.stdout.write(f"{waiting} of them waiting for room in Halo's API limit.")
         else:
             self.stdout.write("No notes pending.")
         if failed:
