@@ -14,6 +14,14 @@ per job, in order. A job repeats a sequence of steps `count` times with
                 "headers": {"X-Tab-Token": "…"}, "expect": "Alice"}],
      "cpu_pids": {"app": [1, 2, 3], "sandbox": [4, 5, 6]}}
 
+Open-loop jobs (the burst) give `"iterations"`: one list of steps per iteration
+(replacing `steps` and `count`), and `"schedule"`: each iteration's start, in
+seconds after the job starts, so a slow server makes requests pile up as real
+users would rather than slowing the arrivals down. A step with `"classify"`
+([[label, marker], …]) records the first label whose marker the 200 reply holds
+("other" when none does) instead of failing on a missing `expect`; the job's
+`outcomes` count them. `"timeout_s"` bounds each request (a timeout is an error).
+
 A step with `"extract_token": true` reads the tab token from the entry page
 (`data-token="…"`), and later steps may use "{token}" in header values: that is a
 whole tab open, as the browser does it. `keepalive` reuses one connection for the
@@ -74,20 +82,34 @@ def request(
     return response.status, response.read()
 
 
-def connect(base: str) -> http.client.HTTPConnection:
+def connect(base: str, timeout: float = SOCKET_TIMEOUT) -> http.client.HTTPConnection:
     url = urlsplit(base)
-    return http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=SOCKET_TIMEOUT)
+    return http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=timeout)
 
 
-def one_iteration(job: dict[str, Any]) -> tuple[list[float], str | None]:
-    """Run the job's steps once: per-step seconds, and an error description or None."""
+def classify(step: dict[str, Any], status: int, body: bytes) -> str:
+    """What kind of answer a reply is: the first matching label of the step's list."""
+    if status != 200:
+        return f"HTTP {status}"
+    for label, marker in step.get("classify", []):
+        if marker.encode() in body:
+            return label
+    return "other"
+
+
+def one_iteration(
+    job: dict[str, Any], steps: list[dict[str, Any]], outcomes: list[str] | None = None
+) -> tuple[list[float], str | None]:
+    """Run `steps` once: per-step seconds, and an error description or None.
+    Classified steps append their label to `outcomes`."""
     token = ""
     timings: list[float] = []
-    conn = connect(job["base"]) if job.get("keepalive") else None
+    timeout = float(job.get("timeout_s", SOCKET_TIMEOUT))
+    conn = connect(job["base"], timeout) if job.get("keepalive") else None
     try:
-        for step in job["steps"]:
+        for step in steps:
             own = conn is None
-            c = conn or connect(job["base"])
+            c = conn or connect(job["base"], timeout)
             started = time.perf_counter()
             try:
                 status, body = request(c, step, token)
@@ -95,6 +117,8 @@ def one_iteration(job: dict[str, Any]) -> tuple[list[float], str | None]:
                 if own:
                     c.close()
             timings.append(time.perf_counter() - started)
+            if "classify" in step and outcomes is not None:
+                outcomes.append(classify(step, status, body))
             if status != step.get("status", 200):
                 return timings, f"HTTP {status}"
             expect = step.get("expect")
@@ -106,6 +130,8 @@ def one_iteration(job: dict[str, Any]) -> tuple[list[float], str | None]:
                     return timings, "no tab token in the entry page"
                 token = found.group(1).decode()
     except (OSError, http.client.HTTPException) as e:
+        if outcomes is not None and len(outcomes) < sum(1 for s in steps if "classify" in s):
+            outcomes.append(type(e).__name__)  # a timeout or a dropped connection
         return timings, type(e).__name__
     finally:
         if conn is not None:
@@ -114,32 +140,48 @@ def one_iteration(job: dict[str, Any]) -> tuple[list[float], str | None]:
 
 
 def run_job(job: dict[str, Any]) -> dict[str, Any]:
-    count = int(job["count"])
+    iterations: list[list[dict[str, Any]]] | None = job.get("iterations")
+    schedule: list[float] | None = job.get("schedule")
+    count = len(iterations) if iterations is not None else int(job["count"])
     deadline = time.monotonic() + float(job["deadline_s"])
     lock = threading.Lock()
     issued = 0
     totals: list[float] = []
-    steps: list[list[float]] = [[] for _ in job["steps"]]
+    width = len(iterations[0]) if iterations else len(job["steps"])
+    steps: list[list[float]] = [[] for _ in range(width)]
     errors: dict[str, int] = {}
+    outcomes: dict[str, int] = {}
+    lateness: list[float] = []
 
-    def take() -> bool:
+    def take() -> int | None:
         nonlocal issued
         with lock:
             if issued >= count or time.monotonic() >= deadline:
-                return False
+                return None
             issued += 1
-            return True
+            return issued - 1
 
     def worker() -> None:
-        while take():
-            timings, error = one_iteration(job)
+        while (i := take()) is not None:
+            if schedule is not None:
+                # Open loop: wait for this iteration's arrival, and note how late a
+                # busy load generator started it (the figure is only as good as that).
+                wait = started + schedule[i] - time.perf_counter()
+                if wait > 0:
+                    time.sleep(wait)
+                lateness.append(max(0.0, -wait))
+            labels: list[str] = []
+            its_steps = iterations[i] if iterations is not None else job["steps"]
+            timings, error = one_iteration(job, its_steps, labels)
             with lock:
+                for label in labels:
+                    outcomes[label] = outcomes.get(label, 0) + 1
                 if error is not None:
                     errors[error] = errors.get(error, 0) + 1
                     continue
                 totals.append(sum(timings) * 1000)
-                for i, t in enumerate(timings):
-                    steps[i].append(t * 1000)
+                for k, t in enumerate(timings):
+                    steps[k].append(t * 1000)
 
     pids = job.get("cpu_pids", {})
     cpu_before = {name: cpu_ms(p) for name, p in pids.items()}
@@ -163,6 +205,8 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
         "latencies_ms": [round(x, 3) for x in totals],
         "step_latencies_ms": [[round(x, 3) for x in s] for s in steps],
         "cpu_ms": cpu,
+        "outcomes": outcomes,
+        "start_late_ms_max": round(max(lateness, default=0.0) * 1000, 1),
     }
 
 
