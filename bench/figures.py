@@ -11,6 +11,7 @@ from typing import Any
 
 from bench import jobs
 from bench.jobs import Target
+from bench.mode import QUICK
 from bench.servers import Server, rss_kib
 from integrations.sandbox import services as sandbox
 
@@ -19,8 +20,11 @@ ROUNDS = 3
 # Iterations per target and concurrency (split over ROUNDS); fewer at 150 ms, where
 # two sync workers finish about six tab partials a second.
 COUNTS = {0: {1: 150, 8: 240, 32: 240}, 150: {1: 45, 8: 60, 32: 96}}
+if QUICK:
+    COUNTS = {lat: {c: n // 5 for c, n in row.items()} for lat, row in COUNTS.items()}
 TARGETS = ("healthz", "entry", "partial", "partial_cached", "halo_pair")
-MEMORY_MARKS = (5_000, 7_500, 10_000)  # the goal compares the first and the last
+# The goal compares the first and the last.
+MEMORY_MARKS = (2_000, 3_000, 4_000) if QUICK else (5_000, 7_500, 10_000)
 
 
 class Tally:
@@ -39,7 +43,8 @@ class Tally:
 def run_counted(tally: Tally, job_list: list[dict]) -> list[dict]:
     results = jobs.run(job_list)
     for job, result in zip(job_list, results, strict=True):
-        result["steps"] = len(job["steps"])
+        iterations = job.get("iterations")
+        result["steps"] = len(iterations[0]) if iterations else len(job["steps"])
     return tally.add(results)
 
 
@@ -89,18 +94,19 @@ def tab_latency(t: Target, tally: Tally, latency_ms: int) -> dict[str, Any]:
     return out
 
 
-def worker_models(t: Target, threaded: Server, tally: Tally) -> dict[str, Any]:
-    """The partial at concurrency 32 served by threaded workers (gthread) next to the
-    sync workers, at both sandbox latencies: how much of the wait is the worker model."""
-    other = Target(t.bench, threaded, t.sandbox, t.token, t.bearer)
-    jobs.run([jobs.tab_open(other, 2, 4)])  # its own warm-up; not the sync app's clock
+def worker_models(t: Target, sync: Server, tally: Tally) -> dict[str, Any]:
+    """The partial at concurrency 32 on the main app's threaded workers (gthread), next
+    to the same app on sync workers, at both sandbox latencies: how much of the wait
+    is the worker model."""
+    other = Target(t.bench, sync, t.sandbox, t.token, t.bearer)
+    jobs.run([jobs.tab_open(other, 2, 4)])  # its own warm-up; not the main app's clock
     out: dict[str, Any] = {}
     for latency_ms in (0, 150):
         set_latency(latency_ms)
         sync_rounds, threaded_rounds = [], []
         for _ in range(2):
-            sync_rounds += run_counted(tally, [jobs.partial(t, 32, 48)])
-            threaded_rounds += jobs.run([jobs.partial(other, 32, 48)])
+            threaded_rounds += run_counted(tally, [jobs.partial(t, 32, 48)])
+            sync_rounds += jobs.run([jobs.partial(other, 32, 48)])
         out[f"{latency_ms}ms"] = {
             "concurrency": 32,
             "sync": jobs.summary(jobs.merge(sync_rounds)),
@@ -108,6 +114,47 @@ def worker_models(t: Target, threaded: Server, tally: Tally) -> dict[str, Any]:
         }
     set_latency(0)
     return out
+
+
+def cpu_first_open(t: Target, tally: Tally, tickets: list[int]) -> dict[str, Any]:
+    """App CPU per first open of the context partial ÷ app CPU per /healthz.
+
+    "First open": the ticket was never opened (its context and contact are not
+    cached; each ticket has its own contact), while the token and the agent's name
+    are warm, as for a technician already at work. No `fresh=1`: the tab's own path.
+    Interleaved rounds; the sandbox answers at once so the rounds stay short.
+    """
+    set_latency(0)
+    warm_up(t, tally)
+    sandbox.clear_log()
+    per_round = len(tickets) // ROUNDS
+    firsts, healthzs = [], []
+    for r in range(ROUNDS):
+        chunk = tickets[r * per_round : (r + 1) * per_round]
+        first = jobs.job(
+            "first_open",
+            t.app.base,
+            [],
+            4,
+            len(chunk),
+            t,
+            iterations=[[jobs.partial_step(t, t.token, ticket, fresh=False)] for ticket in chunk],
+        )
+        hz, fo = run_counted(tally, [jobs.healthz(t, 4, 3 * per_round), first])
+        healthzs.append(hz)
+        firsts.append(fo)
+    calls = sum(sandbox.request_counts().values())
+    first_s = jobs.summary(jobs.merge(firsts))
+    healthz_s = jobs.summary(jobs.merge(healthzs))
+    ratio = _ratio(first_s["cpu_ms_per_request"]["app"], healthz_s["cpu_ms_per_request"]["app"])
+    return {
+        "ratio": ratio,
+        "first_open": first_s,
+        "healthz": healthz_s,
+        "halo_calls_per_first_open": round(calls / first_s["requests"], 2)
+        if first_s["requests"]
+        else None,
+    }
 
 
 def memory(t: Target, tally: Tally) -> dict[str, Any]:

@@ -14,12 +14,13 @@ from django.conf import settings
 from bench import jobs, seed
 from bench.figures import Tally, run_counted, set_latency
 from bench.jobs import Target
+from bench.mode import scaled
 from bench.sandbox_wsgi import CONNECTIONS_KEY
 from bench.servers import PROXY_HEADERS, Server
 from integrations.sandbox import services as sandbox
 from tickettab.models import Note, Verification
 
-WARM_OPENS = 200
+WARM_OPENS = scaled(200, 50)
 BURST = 100
 TOKEN_LATENCY_MS = 200  # a Halo sign-in takes a while; a slow one widens the race
 SIGN_IN = "POST auth/token"  # the token endpoint in the request log

@@ -17,6 +17,12 @@ TICKET_USER_ID = 201  # the end user of ticket 1001
 # What only a successful reply contains (a Halo problem is a 200 with a message).
 ENTRY_MARK = "data-token="
 PARTIAL_MARK = 'class="contact-name"'
+# How a tab open was answered (the first marker the partial holds wins): an older
+# copy marked as such, the ticket's context, or the tab's "Halo is busy" message.
+STALE_MARK = 'id="tab-stale"'
+BUSY_MARK = "Halo is busy"
+ANSWERS = [["stale", STALE_MARK], ["context", PARTIAL_MARK], ["busy", BUSY_MARK]]
+ANSWERED = ("stale", "context", "busy")
 
 
 @dataclass
@@ -62,6 +68,24 @@ def partial_step(t: Target, token: str, ticket_id: int = TICKET_ID, *, fresh: bo
     headers = PROXY_HEADERS | {"X-Tab-Token": token, "HX-Request": "true"}
     path = t.bench.partial_path(ticket_id, fresh=fresh)
     return {"path": path, "headers": headers, "expect": PARTIAL_MARK}
+
+
+def open_steps(t: Target, ticket_id: int, agent_id: int) -> list[dict]:
+    """A technician's tab open of a ticket, as Halo's iframe does it: the signed entry
+    page, then the partial (no `fresh`: reopens may be served from the tab's cache),
+    its answer classified rather than required to hold the context."""
+    entry = {
+        "path": t.bench.entry_path(ticket_id, agent_id),
+        "headers": PROXY_HEADERS | {"Sec-Fetch-Dest": "iframe"},
+        "expect": ENTRY_MARK,
+        "extract_token": True,
+    }
+    partial = {
+        "path": t.bench.partial_path(ticket_id, fresh=False),
+        "headers": PROXY_HEADERS | {"X-Tab-Token": "{token}", "HX-Request": "true"},
+        "classify": ANSWERS,
+    }
+    return [entry, partial]
 
 
 def entry(t: Target, c: int, n: int, **kw: Any) -> dict:

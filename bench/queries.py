@@ -21,6 +21,7 @@ from django.test.utils import CaptureQueriesContext
 
 from bench import seed
 from bench.jobs import PARTIAL_MARK
+from bench.mode import QUICK
 from bench.seed import Bench
 from bench.servers import PROXY_HEADERS
 from integrations.sandbox import services as sandbox
@@ -34,6 +35,8 @@ STATES = (
     ("10,000 tenants, 10 events", 10_000, 10),
     ("10,000 tenants, 10,000 events", 10_000, 10_000),
 )
+if QUICK:
+    STATES = STATES[:2]
 VIEWS = ("tab entry", "context partial", "send code", "verify code", "integration page")
 VIEWS += ("admin tenant list",)
 

@@ -46,10 +46,11 @@ class Bench:
     def key_path(self) -> str:
         return f"/tab/{quote(self.tab_key, safe='')}"
 
-    def entry_path(self, ticket_id: int = TICKET_ID) -> str:
-        signature = tabauth.agent_signature(self.tab_secret, str(AGENT_ID))
+    def entry_path(self, ticket_id: int = TICKET_ID, agent_id: int = AGENT_ID) -> str:
+        """The tab URL as Halo fills it in for `agent_id`, signed with the tab secret."""
+        signature = tabauth.agent_signature(self.tab_secret, str(agent_id))
         return (
-            f"{self.key_path}/?ticket_id={ticket_id}&agent_id={AGENT_ID}"
+            f"{self.key_path}/?ticket_id={ticket_id}&agent_id={agent_id}"
             f"&hmac={quote(signature, safe='')}"
         )
 
