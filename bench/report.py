@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 OVERHEAD_GOAL_MS = 15.0
 THROUGHPUT_GOAL = 0.40
 HALO_CALLS_GOAL = 2.0
+CPU_RATIO_GOAL = 3.0
+CALLS_PER_OPEN_GOAL = 1.0
 MEMORY_TOLERANCE_KIB = 1024  # allocator noise; a leak of a few KiB a request is far more
 
 
@@ -68,6 +71,7 @@ def goals(f: dict[str, Any]) -> list[dict[str, Any]]:
             "exactly 1",
             None if n is None else n == 1,
         )
+    _customer_goals(f, add)
     for view, verdict in (_get(f, "queries", "verdict") or {}).items():
         counts = [_get(s, view, "queries") for s in (_get(f, "queries", "states") or {}).values()]
         value = " → ".join("✗" if c is None else str(c) for c in counts)
@@ -88,7 +92,8 @@ def goals(f: dict[str, Any]) -> list[dict[str, Any]]:
         add(f"verification round trip p50, Halo +{lat}", value, "reported", None)
     growth = _get(f, "memory", "growth_kib_5000_to_10000")
     if growth:
-        rss = _get(f, "memory", "samples", "10000", "rss_kib") or {}
+        samples = _get(f, "memory", "samples") or {}
+        rss = (list(samples.values())[-1] if samples else {}).get("rss_kib") or {}
         value = ", ".join(
             f"{(rss.get(p) or 0) // 1024} MiB ({g:+d} KiB)" for p, g in growth.items()
         )
@@ -97,6 +102,43 @@ def goals(f: dict[str, Any]) -> list[dict[str, Any]]:
     else:
         add("worker RSS at 10,000 requests", None, "no growth", None)
     return rows
+
+
+def _customer_goals(f: dict[str, Any], add: Callable[[str, Any, str, bool | None], None]) -> None:
+    """The figures of issue 11, under the keys of the public contract (DESIGN.md)."""
+    cpu = f.get("cpu_first_open_over_healthz")
+    met = None if cpu is None else cpu <= CPU_RATIO_GOAL
+    value = None if cpu is None else f"{cpu:.1f}x"
+    add("app CPU per first open ÷ per /healthz", value, "≤ 3x", met)
+
+    day = f.get("realistic_day") or {}
+    share = day.get("share")
+    per_open = day.get("calls_per_open")
+    met = None if per_open is None else per_open <= CALLS_PER_OPEN_GOAL
+    add("realistic day: Halo calls per tab open", per_open, "≤ 1.0", met)
+    add("realistic day: Halo calls per verification", day.get("calls_per_verification"),
+        "reported", None)  # fmt: skip
+    most = day.get("max_calls_in_5_min")
+    met = None if most is None or share is None else most <= share
+    add("realistic day: most Halo calls in any 5 min", most, f"≤ share ({share})", met)
+    n = day.get("halo_429s")
+    add("realistic day: 429s from Halo", n, "0", None if n is None else n == 0)
+    p50, p95 = day.get("open_p50_ms"), day.get("open_p95_ms")
+    value = None if p50 is None else f"{_ms(p50)} / {_ms(p95)}"
+    add("realistic day: tab open p50 / p95", value, "reported", None)
+
+    b = f.get("burst") or {}
+    planned = b.get("opens_planned", "?")
+    calls, share = b.get("halo_calls"), b.get("share")
+    met = None if calls is None or share is None else calls <= share
+    add(f"burst ({planned} opens): Halo calls", calls, f"≤ share ({share})", met)
+    n = b.get("halo_429s")
+    add("burst: 429s from Halo", n, "0", None if n is None else n == 0)
+    ratio = b.get("answered_ratio")
+    value = None if ratio is None else f"{ratio:.1%}"
+    add("burst: opens answered (context, cached or busy)", value, "100 %",
+        None if ratio is None else ratio >= 1.0)  # fmt: skip
+    add("burst: tab open p95", _ms(b.get("open_p95_ms")), "reported", None)
 
 
 def _ms(x: float | None) -> str | None:
