@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from integrations.halo.budget import Budget, instance_of
 from integrations.sandbox import services as sandbox
 from integrations.sandbox.models import SandboxMessage, SandboxUser
 from tickettab import context
@@ -86,3 +87,28 @@ def test_it_says_a_ticket_does_not_exist(tab) -> None:
     body = tab.get("ticket/?ticket_id=424242").content.decode()
     assert "Ticket 424242 does not exist in Halo." in body
     assert "/Tickets/" not in body
+
+
+def test_it_shows_the_last_context_when_our_share_is_spent(tab, later) -> None:
+    tab.get("ticket/?ticket_id=1001")
+    later(600)
+    spend_the_share(tab.conn)
+    sandbox.clear_log()
+    body = tab.get("ticket/?ticket_id=1001").content.decode()
+    assert "Password reset" in body
+    assert "Halo is busy" in body and 'id="tab-stale"' in body
+    assert halo_reads() == {}  # refused before reaching Halo
+
+
+def test_it_says_halo_is_busy_and_when_to_try_again(tab) -> None:
+    spend_the_share(tab.conn)
+    body = tab.get("ticket/?ticket_id=1002").content.decode()
+    assert "Halo is busy" in body
+    assert "Try again in" in body
+    assert "Try again</button>" in body
+
+
+def spend_the_share(conn) -> None:
+    budget = Budget(instance_of(conn.base_url), conn.call_share)
+    while budget.spend() is None:
+        pass
