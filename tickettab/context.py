@@ -162,18 +162,6 @@ class TicketContext:
         return time.time() - self.fetched_at
 
 
-def parse_ticket_id(raw: str | None) -> int:
-    value = (raw or "").strip()
-    if not value.isdigit() or int(value) <= 0 or len(value) > 10:
-        if value.startswith("$"):
-            raise ContextProblem(
-                "Halo did not put the ticket number into the tab's URL. In Halo, check that the "
-                "custom tab's URL ends with ?ticket_id=$FAULTID (as on our integration page)."
-            )
-        raise ContextProblem("This tab was opened without a valid ticket number.")
-    return int(value)
-
-
 def _user_id_of(ticket: dict[str, Any]) -> int:
     try:
         user_id = int(ticket.get("user_id") or 0)

@@ -165,7 +165,7 @@ def check_code(tenant: Tenant, verification_id: int, typed: str) -> Verification
         if v.method not in (Verification.Method.SMS, Verification.Method.EMAIL):
             raise VerificationError("This verification has no code to type.", v)
         _refuse_if_finished(v)
-        if not code.isdigit() or len(code) != codes.CODE_DIGITS:
+        if not (code.isascii() and code.isdigit()) or len(code) != codes.CODE_DIGITS:
             # Not a guess: a typo costs no attempt.
             raise VerificationError("Type the 6 digits the caller reads to you.", v)
         if codes.check_code(code, v.code_hash):

@@ -15,7 +15,7 @@ from integrations.halo.errors import HaloError
 from integrations.models import HaloConnection
 from mspprocess.models import Membership
 from mspprocess.staff_auth import client_ip
-from tickettab import context, shield, tabauth, tabload, verification
+from tickettab import context, forms, shield, tabauth, tabload, verification
 from tickettab.framing import tab_partial, tab_view
 from tickettab.models import Verification, VerificationSettings
 
@@ -72,10 +72,15 @@ def signin(request: HttpRequest, conn: HaloConnection) -> HttpResponse:
         return JsonResponse(
             {"error": "Too many failed sign-ins. Wait 15 minutes and try again."}, status=429
         )
-    user = authenticate(
-        request,
-        username=request.POST.get("username", "").strip(),
-        password=request.POST.get("password", ""),
+    form = forms.SigninForm(request.POST)
+    user = (
+        authenticate(
+            request,
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password"],
+        )
+        if form.is_valid()
+        else None
     )
     membership = (
         Membership.objects.filter(user=user, tenant_id=conn.tenant_id).first() if user else None
@@ -132,9 +137,12 @@ def _problem(
 @tab_partial
 def ticket(request: HttpRequest, conn: HaloConnection, who: tabauth.TabIdentity) -> HttpResponse:
     retry = request.get_full_path()
+    form = forms.TicketForm(request.GET)
+    if not form.is_valid():
+        return _problem(request, form.problem(), retry)
+    ticket_id = form.cleaned_data["ticket_id"]
     try:
-        ticket_id = context.parse_ticket_id(request.GET.get("ticket_id"))
-        ctx = context.load_context(conn, ticket_id, fresh=request.GET.get("fresh") == "1")
+        ctx = context.load_context(conn, ticket_id, fresh=form.cleaned_data["fresh"])
     except context.ContextProblem as e:
         return _problem(request, e.message, retry)
     except HaloError as e:
@@ -143,14 +151,14 @@ def ticket(request: HttpRequest, conn: HaloConnection, who: tabauth.TabIdentity)
     return render(request, "tickettab/partials/ticket.html", {"t": ctx, "who": who, **panel})
 
 
-def _contact_or_problem(request: HttpRequest, conn: HaloConnection):
+def _contact_or_problem(conn: HaloConnection, ticket_id: int):
+    """The ticket's end user, read from Halo at the click, or why not."""
     try:
-        ticket_id = context.parse_ticket_id(request.POST.get("ticket_id"))
-        return ticket_id, context.load_contact(conn, ticket_id), None
+        return context.load_contact(conn, ticket_id), None
     except context.ContextProblem as e:
-        return None, None, e.message
+        return None, e.message
     except HaloError as e:
-        return None, None, str(e)
+        return None, str(e)
 
 
 def _panel(request: HttpRequest, conn: HaloConnection, ticket_id: int, contact_id: int, **extra):
@@ -161,12 +169,13 @@ def _panel(request: HttpRequest, conn: HaloConnection, ticket_id: int, contact_i
 @require_POST
 @tab_partial
 def send(request: HttpRequest, conn: HaloConnection, who: tabauth.TabIdentity) -> HttpResponse:
-    ticket_id, contact, problem = _contact_or_problem(request, conn)
+    form = forms.SendForm(request.POST)
+    if not form.is_valid():
+        return _problem(request, form.problem(), beside_panel=True)
+    ticket_id, method = form.cleaned_data["ticket_id"], form.cleaned_data["method"]
+    contact, problem = _contact_or_problem(conn, ticket_id)
     if problem:
         return _problem(request, problem, beside_panel=True)
-    method = request.POST.get("method", "")
-    if method not in verification.SEND_METHODS:
-        return _problem(request, "Choose how to send the code.", beside_panel=True)
     try:
         verification.send(conn.tenant, contact, ticket_id, who, method)
     except verification.VerificationError as e:
@@ -174,17 +183,18 @@ def send(request: HttpRequest, conn: HaloConnection, who: tabauth.TabIdentity) -
     return _panel(request, conn, ticket_id, contact.halo_user_id)
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 @require_POST
 @tab_partial
 def verify(request: HttpRequest, conn: HaloConnection, who: tabauth.TabIdentity) -> HttpResponse:
     """Check the code. Needs nothing from Halo: verification works while Halo is down."""
-    vid = _int(request.POST.get("verification_id")) or 0
+    form = forms.VerifyForm(request.POST)
+    if not form.is_valid() and "verification_id" in form.errors:
+        return _problem(request, form.problem(), beside_panel=True)
+    vid = form.cleaned_data["verification_id"]
+    # A code that is no code at all is checked as an empty one: a typo, not a guess.
+    code = form.cleaned_data.get("code", "")
     try:
-        v = verification.check_code(conn.tenant, vid, request.POST.get("code", ""))
+        v = verification.check_code(conn.tenant, vid, code)
     except verification.VerificationError as e:
         if e.verification is None:
             return _problem(request, e.message, beside_panel=True)
@@ -210,11 +220,15 @@ def status(
 @require_POST
 @tab_partial
 def override(request: HttpRequest, conn: HaloConnection, who: tabauth.TabIdentity) -> HttpResponse:
-    ticket_id, contact, problem = _contact_or_problem(request, conn)
+    form = forms.OverrideForm(request.POST)
+    if not form.is_valid():  # refused before asking Halo anything
+        return _problem(request, form.problem(), beside_panel=True)
+    ticket_id = form.cleaned_data["ticket_id"]
+    contact, problem = _contact_or_problem(conn, ticket_id)
     if problem:
         return _problem(request, problem, beside_panel=True)
-    reason = request.POST.get("reason", "")
     try:
+        reason = form.cleaned_data["reason"]
         verification.record_override(conn.tenant, contact, ticket_id, who, reason)
     except verification.VerificationError as e:
         return _panel(request, conn, ticket_id, contact.halo_user_id, error=e.message)
