@@ -158,6 +158,16 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://mspprocess")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Redis holds only caches: with it down, reads miss and writes drop instead of
+    # answering 500 (mspprocess/cache.py). Short timeouts, so an unreachable Redis
+    # costs a fraction of a second; a healthy one answers in under a millisecond.
+    CACHES["default"]["BACKEND"] = "mspprocess.cache.ResilientRedisCache"
+    CACHES["default"]["OPTIONS"] = {
+        "socket_connect_timeout": 0.25,
+        "socket_timeout": 0.5,
+        **CACHES["default"].get("OPTIONS", {}),  # CACHE_URL's own options win
+    }
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -1,0 +1,190 @@
+"""Django's RedisCache, made to fail soft: a Redis outage is a slower page, not a 500.
+
+Everything we keep in Redis can be had again (the tab's context and contacts, agent
+names, Halo tokens): when Redis does not answer, reads are misses and writes and
+deletes do nothing, and the page asks Halo instead.
+
+The atomic operations that locks and limits are built on (`add`, `incr`, `decr`)
+raise `CacheUnavailable` instead: a lock or a limit has no safe meaning of its own
+without a cache, so each one decides what it does and says why where it is taken.
+
+One warning per outage and process (and one line when Redis answers again), not one
+per request. After a failure, Redis is left alone for `RETRY_AFTER` seconds: a dead
+host then costs one short timeout a second, not one per cache call.
+`/healthz` still reports the outage: its write is dropped and its read misses.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# What a Redis that is down, restarting or unreachable raises (BusyLoadingError, a
+# Redis still loading its data, is a ConnectionError). Anything else is a bug of ours
+# and must still fail loudly.
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
+RETRY_AFTER = 1.0  # seconds without trying Redis after it failed
+
+
+class CacheUnavailable(Exception):
+    """The cache cannot take a lock or count: the caller decides what that means."""
+
+
+class _Outage:
+    """One Redis location's state in this process, shared by every thread (Django
+    makes one cache object per thread)."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.down_until = 0.0  # time.monotonic(); 0 while Redis answers
+        self._lock = threading.Lock()
+
+    def resting(self) -> bool:
+        return self.down_until > time.monotonic()
+
+    def failed(self, error: Exception) -> None:
+        with self._lock:
+            first = self.down_until == 0.0
+            self.down_until = time.monotonic() + RETRY_AFTER
+        if first:
+            logger.warning(
+                "cache: Redis at %s is not answering (%s); serving without the cache "
+                "(slower, more Halo calls) until it is back",
+                self.where,
+                type(error).__name__,
+            )
+
+    def works(self) -> None:
+        if self.down_until == 0.0:
+            return
+        with self._lock:
+            was_down, self.down_until = self.down_until != 0.0, 0.0
+        if was_down:
+            logger.warning("cache: Redis at %s answers again", self.where)
+
+
+_outages: dict[str, _Outage] = {}
+_outages_lock = threading.Lock()
+
+
+def _outage_for(servers: Iterable[str]) -> _Outage:
+    # Named by host and port only: a Redis URL may carry a password.
+    where = ",".join(f"{urlsplit(s).hostname}:{urlsplit(s).port or 6379}" for s in servers)
+    with _outages_lock:
+        return _outages.setdefault(where, _Outage(where))
+
+
+def reset_outages() -> None:
+    """Forget every outage (tests that stop a Redis of their own)."""
+    with _outages_lock:
+        _outages.clear()
+
+
+class ResilientRedisCache(RedisCache):
+    """RedisCache whose reads miss and writes drop while Redis is down."""
+
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._outage = _outage_for(self._servers)
+
+    # -- the plumbing ---------------------------------------------------------
+
+    def _soft(self, op: Callable[[], T], fallback: T) -> T:
+        """A cache operation: Redis down means the fallback (a miss, a no-op)."""
+        try:
+            return self._strict(op)
+        except CacheUnavailable:
+            return fallback
+
+    def _strict(self, op: Callable[[], T]) -> T:
+        """A lock or counter operation: Redis down means CacheUnavailable."""
+        if self._outage.resting():
+            raise CacheUnavailable("the cache is down")
+        try:
+            result = op()
+        except REDIS_DOWN as e:
+            self._outage.failed(e)
+            raise CacheUnavailable("the cache is down") from e
+        self._outage.works()
+        return result
+
+    # -- caches: a miss or a no-op without Redis -------------------------------
+
+    def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
+        return self._soft(partial(RedisCache.get, self, key, default, version), default)
+
+    def get_many(self, keys: Iterable[Any], version: int | None = None) -> dict[Any, Any]:
+        keys = list(keys)
+        return self._soft(partial(RedisCache.get_many, self, keys, version), {})
+
+    def has_key(self, key: Any, version: int | None = None) -> bool:
+        return self._soft(partial(RedisCache.has_key, self, key, version), False)
+
+    def set(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> None:
+        self._soft(partial(RedisCache.set, self, key, value, timeout, version), None)
+
+    def set_many(
+        self, data: dict[Any, Any], timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> list[Any]:
+        # Django's contract: the keys that were not stored (all of them, here).
+        return self._soft(partial(RedisCache.set_many, self, data, timeout, version), list(data))
+
+    def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        return self._soft(partial(RedisCache.touch, self, key, timeout, version), False)
+
+    def delete(self, key: Any, version: int | None = None) -> bool:
+        # Deleting is how we drop a stale value (a refused token); with Redis down
+        # nothing is served from it, and its TTL ends it once Redis is back.
+        return self._soft(partial(RedisCache.delete, self, key, version), False)
+
+    def delete_many(self, keys: Iterable[Any], version: int | None = None) -> None:
+        keys = list(keys)
+        self._soft(partial(RedisCache.delete_many, self, keys, version), None)
+
+    def clear(self) -> bool:
+        return self._soft(partial(RedisCache.clear, self), False)
+
+    def get_or_set(
+        self,
+        key: Any,
+        default: Any,
+        timeout: Any = DEFAULT_TIMEOUT,
+        version: int | None = None,
+    ) -> Any:
+        missing = object()
+        value = self.get(key, missing, version)
+        if value is not missing:
+            return value
+        value = default() if callable(default) else default
+        try:
+            self.add(key, value, timeout, version)
+        except CacheUnavailable:
+            return value
+        # As Django's: another process may have added first, and its value wins.
+        return self.get(key, value, version)
+
+    # -- locks and counters: CacheUnavailable without Redis ------------------------
+
+    def add(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> bool:
+        return self._strict(partial(RedisCache.add, self, key, value, timeout, version))
+
+    def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
+        return self._strict(partial(RedisCache.incr, self, key, delta, version))
