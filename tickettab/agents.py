@@ -16,6 +16,7 @@ from django.core.cache import cache
 from integrations.halo.client import HaloClient
 from integrations.halo.errors import HaloError, NotFound
 from integrations.models import HaloConnection
+from mspprocess.cache import CacheUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def agent_name(conn: HaloConnection, agent_id: int) -> str | None:
 
 def _lookup_once(conn: HaloConnection, agent_id: int, key: str) -> dict | None:
     lock = f"{key}:lookup"
-    if cache.add(lock, 1, LOOKUP_LOCK_SECONDS):
+    if _take_lock(lock):
         try:
             known = _ask_halo(conn, agent_id)
             if known is not None:
@@ -60,6 +61,17 @@ def _lookup_once(conn: HaloConnection, agent_id: int, key: str) -> dict | None:
         if cache.get(lock) is None:  # it finished without an answer (Halo failed)
             return None
     return None
+
+
+def _take_lock(lock: str) -> bool:
+    """Whether this request asks Halo. Without a cache no answer can be shared or
+    awaited, so each request asks Halo itself: one more Halo call per tab shown,
+    and a disabled agent is still refused (skipping the check would let them in).
+    """
+    try:
+        return cache.add(lock, 1, LOOKUP_LOCK_SECONDS)
+    except CacheUnavailable:
+        return True
 
 
 def _ask_halo(conn: HaloConnection, agent_id: int) -> dict | None:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from integrations import tab_problems
 from integrations.halo.errors import HaloError
 from integrations.models import HaloConnection
+from mspprocess.cache import CacheUnavailable
 from mspprocess.models import Membership
 from mspprocess.staff_auth import client_ip
 from tickettab import context, forms, shield, tabauth, tabload, verification
@@ -61,6 +62,21 @@ def _signin_key(conn: HaloConnection, request: HttpRequest) -> str:
     return f"tab:signin-fails:{conn.pk}:{client_ip(request) or ''}"
 
 
+def _count_signin_failure(key: str) -> None:
+    """One more failed tab sign-in for this tab key and address.
+
+    Without a cache the count is neither kept nor read (the read misses), so this
+    limit lets sign-ins through: they still pass axes' database-backed lockout
+    (5 failures per username, and per address) inside authenticate(). Refusing
+    every sign-in instead would lock all technicians out for a cache outage.
+    """
+    try:
+        cache.add(key, 0, SIGNIN_WINDOW)
+        cache.incr(key)
+    except CacheUnavailable:
+        pass  # mspprocess.cache has logged the outage once
+
+
 @require_POST
 @tab_view
 def signin(request: HttpRequest, conn: HaloConnection) -> HttpResponse:
@@ -86,8 +102,7 @@ def signin(request: HttpRequest, conn: HaloConnection) -> HttpResponse:
         Membership.objects.filter(user=user, tenant_id=conn.tenant_id).first() if user else None
     )
     if membership is None:
-        cache.add(key, 0, SIGNIN_WINDOW)
-        cache.incr(key)
+        _count_signin_failure(key)
         return JsonResponse(
             {"error": "Please enter a correct username and password for this workspace."},
             status=401,

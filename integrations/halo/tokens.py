@@ -36,6 +36,7 @@ from integrations.halo.errors import (
     NotFound,
     Unavailable,
 )
+from mspprocess.cache import CacheUnavailable
 
 logger = logging.getLogger("integrations.halo")
 
@@ -114,7 +115,7 @@ def get(creds: HaloCredentials, fetch_new: Callable[[], Token]) -> Token:
     deadline = time.monotonic() + wait_seconds()
     while True:
         owner = secrets.token_hex(8)
-        if cache.add(lock_key(creds), owner, LOCK_TIMEOUT):
+        if _take_lock(creds, owner):
             try:
                 # Someone may have stored a token between our read and the lock.
                 token = cached(creds) or fetch_new()
@@ -135,6 +136,20 @@ def get(creds: HaloCredentials, fetch_new: Callable[[], Token]) -> Token:
         token = cached(creds)
         if token is not None:
             return token
+
+
+def _take_lock(creds: HaloCredentials, owner: str) -> bool:
+    """Whether this request may ask Halo for the token now.
+
+    Without a cache there is nothing to coordinate through and no token to wait
+    for, so every request asks Halo itself: more token requests (each spent from
+    the budget, which lets calls through then; Halo's own limit still holds) instead
+    of every tab waiting out `wait_seconds()` and failing.
+    """
+    try:
+        return cache.add(lock_key(creds), owner, LOCK_TIMEOUT)
+    except CacheUnavailable:
+        return True
 
 
 def oauth_session(creds: HaloCredentials, user_agent: str) -> OAuth2Session:
