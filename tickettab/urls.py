@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 
-from tickettab import link_views, views
+from tickettab import framing, link_views, views
 
 urlpatterns = [
     path("tab/<str:tab_key>/", views.entry, name="tab"),
@@ -12,5 +12,9 @@ urlpatterns = [
     path("tab/<str:tab_key>/verify/", views.verify, name="tab_verify"),
     path("tab/<str:tab_key>/override/", views.override, name="tab_override"),
     path("tab/<str:tab_key>/status/<int:verification_id>/", views.status, name="tab_status"),
+    # Last: any other address under /tab/ gets the tab's own 404, framed for the
+    # tenant's Halo (Django's would say X-Frame-Options: DENY, a broken frame).
+    re_path(r"^tab/(?P<tab_key>[^/]+)/(?P<rest>.+)$", framing.unknown_path_view),
+    path("tab/", framing.no_key),
     path("v/<str:token>/", link_views.secure_link, name="secure_link"),
 ]
