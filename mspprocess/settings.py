@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import environ
 from cryptography.fernet import Fernet
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -106,6 +107,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    # django-csp: the Content-Security-Policy header (CONTENT_SECURITY_POLICY below).
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
@@ -118,6 +121,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise (static files need no policy), above the rest, so that every
+    # page, including the other middleware's own replies, gets the policy.
+    "mspprocess.csp.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -193,11 +199,17 @@ LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # invitations are password resets; give them 3 days
 
 # Failed sign-ins (the sign-in page, the admin's, the tab's) are throttled per
-# username and, separately, per client address: guessing one account's password
-# and spraying one password over many accounts both stop after 5 failures.
+# username and client address together: guessing one account's password stops
+# after 5 failures, and only for that account from that address, so one person's
+# typos do not lock out everyone else in the same office (one NAT address).
 AXES_FAILURE_LIMIT = 5
-AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = timedelta(minutes=15)  # the lockout page says 15 minutes
+# Spraying one password over many accounts from one address stops at this many
+# failures per address within the cool-off: far above what an office makes by typos.
+# Axes has one limit for all its parameters, so this one is checked by
+# mspprocess.staff_auth.LoginThrottleHandler.
+SIGNIN_ADDRESS_FAILURE_LIMIT = 50
 # A correct password forgives this client's own typos for that account only (not
 # everything from its address, which would let an attacker with an account of his
 # own reset the count between guesses at someone else's): see LoginThrottleHandler.
@@ -207,8 +219,8 @@ AXES_HANDLER = "mspprocess.staff_auth.LoginThrottleHandler"
 # past 15 minutes, and an attacker's hammering writes nothing.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # Behind a proxy, the client's address is the one the proxy added to
-# X-Forwarded-For; see mspprocess.staff_auth.client_ip.
-AXES_CLIENT_IP_CALLABLE = "mspprocess.staff_auth.client_ip"
+# X-Forwarded-For; the audit trail and the tab use the same helper.
+AXES_CLIENT_IP_CALLABLE = "mspprocess.client_ip.client_ip"
 # How many proxies in front of us append to X-Forwarded-For (one load balancer).
 # Read only when SECURE_PROXY_SSL_HEADER says we are behind a proxy.
 TRUSTED_PROXY_COUNT = 1
@@ -251,6 +263,25 @@ STORAGES = {
 OUTBOX_SEND_INLINE = False
 
 X_FRAME_OPTIONS = "DENY"
+# The Content-Security-Policy of every page (django-csp 4). Scripts and styles come
+# from our own static files only: no inline script, style or event handler, so an
+# injected tag does nothing. frame-ancestors 'none' says what X_FRAME_OPTIONS says;
+# the tab replaces it per tenant (tickettab/framing.py), and the Halo sandbox's pages
+# may frame our tab (integrations/sandbox/csp.py). Django's admin needs no exception.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # data: for small images written into the page (icons, QR codes as data URIs).
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+        "frame-ancestors": [NONE],
+    },
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True

@@ -33,10 +33,15 @@ View = Callable[..., HttpResponse]
 
 
 def tab_headers(response: HttpResponse, conn: HaloConnection | None) -> HttpResponse:
-    ancestors = "'self'"
+    ancestors = ["'self'"]
     if conn is not None and conn.halo_origin:
-        ancestors += f" {conn.halo_origin}"
-    response["Content-Security-Policy"] = f"frame-ancestors {ancestors}"
+        ancestors.append(conn.halo_origin)
+    # The site's policy with this frame-ancestors in place of its 'none': django-csp's
+    # middleware writes the one Content-Security-Policy header from it. Setting the
+    # header here would drop the rest of the policy (scripts, styles) from the tab.
+    replace = dict(getattr(response, "_csp_replace", None) or {})
+    replace["frame-ancestors"] = ancestors
+    response._csp_replace = replace  # type: ignore[attr-defined]
     response["Cache-Control"] = "no-store"
     # The tab key is in our URL: never hand it to another site as a referrer.
     response["Referrer-Policy"] = "no-referrer"

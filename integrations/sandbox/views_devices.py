@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from integrations.sandbox import seed
+from integrations.sandbox import csp, seed
 from integrations.sandbox.inbox import destination_key, find_code
 from integrations.sandbox.models import SandboxMessage, SandboxUser
 
@@ -51,4 +51,4 @@ def devices(request: HttpRequest) -> HttpResponse:
         "filtered": bool(to or raw_user),
         "section": "devices",
     }
-    return render(request, "sandbox/devices.html", ctx)
+    return csp.allow_mail_styles(render(request, "sandbox/devices.html", ctx))

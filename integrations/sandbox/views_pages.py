@@ -21,7 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
-from integrations.sandbox import customtab, seed
+from integrations.sandbox import csp, customtab, seed
 from integrations.sandbox.models import (
     SandboxAgent,
     SandboxCustomTab,
@@ -110,8 +110,11 @@ def ticket_page(request: HttpRequest, id: int) -> HttpResponse:
     if preload or active == "actions":
         ctx["actions"] = ticket.actions.select_related("who", "application").order_by("-number")
     agent_id = ctx["agent"].id
+    srcs: list[str] = []
     if preload:
         ctx["frames"] = [(t, customtab.iframe_src(t, ticket.id, agent_id)) for t in tabs]
+        srcs = [src for _, src in ctx["frames"]]
     elif isinstance(active, SandboxCustomTab):
         ctx["iframe_src"] = customtab.iframe_src(active, ticket.id, agent_id)
-    return render(request, "sandbox/ticket.html", ctx)
+        srcs = [ctx["iframe_src"]]
+    return csp.allow_frames(render(request, "sandbox/ticket.html", ctx), srcs)
