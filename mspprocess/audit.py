@@ -7,7 +7,6 @@ record() takes field *names* only, and refuses anything that does not look like 
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -18,6 +17,8 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 from django.utils.text import capfirst
+
+from mspprocess.client_ip import client_ip
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -34,6 +35,8 @@ class AuditEvent(models.Model):
         TENANT_CREATED = "tenant.created", "Workspace created"
         TENANT_CHANGED = "tenant.changed", "Workspace details changed"
         TENANT_STATUS_CHANGED = "tenant.status_changed", "Workspace status changed"
+        # By itself, when the last onboarding step is done (integrations/onboarding.py).
+        TENANT_ACTIVATED = "tenant.activated", "Workspace active: onboarding finished"
         TENANT_DELETED = "tenant.deleted", "Workspace deleted"
         CONNECTION_CREDENTIALS_CHANGED = (
             "connection.credentials_changed",
@@ -133,23 +136,6 @@ def join_words(words: list[str]) -> str:
     if len(words) <= 1:
         return "".join(words)
     return ", ".join(words[:-1]) + " and " + words[-1]
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    """REMOTE_ADDR, when it is an IP address.
-
-    Behind a load balancer this is the balancer's address unless the server in front
-    of Django rewrites it (e.g. gunicorn's --forwarded-allow-ips with a proxy that sets
-    it): SECURE_PROXY_SSL_HEADER only concerns the scheme. We do not read
-    X-Forwarded-For ourselves, because any client can send one.
-    """
-    if request is None:
-        return None
-    value = request.META.get("REMOTE_ADDR", "")
-    try:
-        return str(ipaddress.ip_address(value))
-    except ValueError:
-        return None
 
 
 def _field_names(fields: Iterable[str]) -> list[str]:

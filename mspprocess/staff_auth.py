@@ -1,55 +1,40 @@
 """Sign-in hardening: the login throttle's hooks into django-axes, and staff 2FA.
 
-Axes counts failed sign-ins per username and per client address (settings AXES_*);
-this module tells it where the client's address is, what a lockout looks like, and
-which failures a correct password forgives. The middleware sends staff who signed
-in with a password, but have not entered a TOTP code this session, to
-/accounts/2fa/ (mspprocess.twofactor) before any admin page opens.
+Axes counts failed sign-ins per username and client address together (settings
+AXES_*); LoginThrottleHandler adds a much higher limit per address alone. This
+module tells axes what a lockout looks like and which failures a correct password
+forgives; the client's address comes from mspprocess.client_ip. The middleware
+sends staff who signed in with a password, but have not entered a TOTP code this
+session, to /accounts/2fa/ (mspprocess.twofactor) before any admin page opens.
 """
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable
 from typing import Any
 
+from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django_otp import user_has_device
 
+# Re-exported for callers that imported it from here; the one definition is there.
+from mspprocess.client_ip import client_ip as client_ip
+
+# Says what lifts the lock: time, or an administrator (who deletes the failures, see
+# docs/operations.md). Not a password reset: a lock is counted by failures, and a new
+# password does not erase them.
 LOCKOUT_MESSAGE = (
-    "Too many failed sign-ins for this account or address. "
-    "Try again in 15 minutes, or reset your password."
+    "Too many failed sign-ins. Sign-in is paused here for 15 minutes: "
+    "wait and try again, or ask an administrator to lift the pause."
 )
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The address failed sign-ins are counted against (AXES_CLIENT_IP_CALLABLE).
-
-    Behind our proxy REMOTE_ADDR is the proxy itself, so every client would share
-    one counter; the client is the entry the proxy appended to X-Forwarded-For.
-    Entries further left came from the client and can be forged, and without a
-    proxy the whole header can: it is read only when SECURE_PROXY_SSL_HEADER says
-    a proxy is there.
-    """
-    remote = request.META.get("REMOTE_ADDR") or None
-    if not getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        return remote
-    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    hops = [h for h in hops if h]
-    count = max(1, int(getattr(settings, "TRUSTED_PROXY_COUNT", 1)))
-    if len(hops) < count:
-        return remote  # not through all our proxies: no trustworthy entry
-    try:
-        return str(ipaddress.ip_address(hops[-count]))
-    except ValueError:
-        return remote
 
 
 def lockout_response(
@@ -71,12 +56,48 @@ def lockout_response(
                 response[header] = value
         if getattr(original_response, "xframe_options_exempt", False):
             response.xframe_options_exempt = True  # type: ignore[attr-defined]
+        # The tab's frame-ancestors travel as django-csp's per-response policy, not a header yet.
+        if hasattr(original_response, "_csp_replace"):
+            response._csp_replace = original_response._csp_replace  # type: ignore[attr-defined]
         return response
     return render(request, "registration/lockout.html", {"message": LOCKOUT_MESSAGE}, status=status)
 
 
+def address_failures(ip_address: str, request: HttpRequest) -> int:
+    """Failed sign-ins from one address, against any account, within the cool-off.
+
+    Summed over axes' own rows (one per username, address and browser), so the limit
+    per address lifts the same way as axes' lock: by time, or by an administrator
+    deleting the rows.
+    """
+    attempts = AccessAttempt.objects.filter(
+        ip_address=ip_address, attempt_time__gte=get_cool_off_threshold(request)
+    )
+    return attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
+
+
+def address_is_locked(request: HttpRequest) -> bool:
+    """True when this address passed SIGNIN_ADDRESS_FAILURE_LIMIT failures.
+
+    Without an IP (a unix socket and no proxy) there is no address to limit: counting
+    every such client together would bring back the office-wide lock.
+    """
+    ip_address = getattr(request, "axes_ip_address", None)
+    if not ip_address:
+        return False
+    return address_failures(ip_address, request) >= settings.SIGNIN_ADDRESS_FAILURE_LIMIT
+
+
 class LoginThrottleHandler(AxesDatabaseHandler):
-    """Axes' database handler, with a narrower reset on a successful sign-in.
+    """Axes' database handler, with a limit per address alone and a narrower reset.
+
+    Axes locks per username and address (AXES_LOCKOUT_PARAMETERS), so one person's
+    typos no longer lock their whole office. Spraying one password over many
+    accounts from one address still needs a stop, at a much higher count: axes has a
+    single AXES_FAILURE_LIMIT for every parameter set, so it cannot hold 5 per user
+    and address and 50 per address at once. The second limit is checked here, over
+    axes' own rows, rather than with a cache counter: it then survives a cache
+    outage and lifts exactly when axes' lock does.
 
     Axes' own reset deletes every failure matching any lockout parameter, i.e. all
     failures from the client's address, against any account. Someone with one
@@ -84,6 +105,19 @@ class LoginThrottleHandler(AxesDatabaseHandler):
     be locked out. Here success forgives only this client's failures for this
     account.
     """
+
+    def is_locked(self, request: HttpRequest, credentials: dict | None = None) -> bool:
+        return super().is_locked(request, credentials) or address_is_locked(request)
+
+    def user_login_failed(
+        self, sender: Any, credentials: dict, request: HttpRequest | None = None, **kwargs: Any
+    ) -> None:
+        super().user_login_failed(sender, credentials, request, **kwargs)
+        # Axes decides the lock on this failure by its own count only; the failure
+        # that reaches the address limit is refused too, not just the next one.
+        if request is not None and not request.axes_locked_out and address_is_locked(request):  # type: ignore[attr-defined]
+            request.axes_locked_out = True  # type: ignore[attr-defined]
+            request.axes_credentials = credentials  # type: ignore[attr-defined]
 
     def reset_user_attempts(self, request: HttpRequest, credentials: dict | None = None) -> int:
         count, _ = AccessAttempt.objects.filter(
