@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 
 from mspprocess.access import tenant_view
 from mspprocess.models import Membership, Tenant
+from tickettab import heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,8 @@ def tenant_home(request: HttpRequest, tenant: Tenant) -> HttpResponse:
 
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database and the cache answer; 503 naming what failed."""
+    """200 when the database and the cache answer; 503 naming what failed. Either
+    way, when the outbox worker last ran and whether that is late."""
     failed = []
     try:
         with connection.cursor() as cursor:
@@ -59,6 +61,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception:
         logger.exception("healthz: cache check failed")
         failed.append("cache")
+    # Reported, never a 503: a stopped worker delays notes but the app still serves
+    # (the load balancer must not pull healthy web servers for it); monitor "late".
+    worker = heartbeat.report(
+        heartbeat.latest(use_cache="cache" not in failed, use_database="database" not in failed)
+    )
     if failed:
-        return JsonResponse({"status": "error", "failed": failed}, status=503)
-    return JsonResponse({"status": "ok"})
+        return JsonResponse(
+            {"status": "error", "failed": failed, "outbox_worker": worker}, status=503
+        )
+    return JsonResponse({"status": "ok", "outbox_worker": worker})

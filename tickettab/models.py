@@ -216,3 +216,23 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return f"Note for ticket {self.ticket_id}: {self.get_status_display()}"
+
+
+class WorkerHeartbeat(models.Model):
+    """When a long-running worker last finished a pass, and how it went.
+
+    `deliver_outbox` writes one row (by name) after every pass, and also puts the
+    same record in the cache: the row outlives a cache flush or eviction, the cache
+    entry is what still gets written while the database is down. /healthz reads both
+    and shows the newer one.
+    """
+
+    name = models.CharField(max_length=50, primary_key=True)
+    last_ran = models.DateTimeField()
+    # A short category ("ok: 2 sent", "database unavailable"): /healthz is public,
+    # so error details stay in the worker's log.
+    outcome = models.CharField(max_length=100, blank=True)
+    interval = models.FloatField(default=10.0)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last_ran:%Y-%m-%d %H:%M:%S} ({self.outcome})"

@@ -17,6 +17,7 @@ from django.utils import timezone
 from mspprocess import audit
 from mspprocess.access import tenant_view
 from mspprocess.models import Membership, Tenant
+from tickettab import outbox
 from tickettab.models import Note, Verification, VerificationSettings
 from tickettab.workspace_forms import ReportFilterForm, VerificationSettingsForm
 
@@ -133,11 +134,17 @@ def _outbox(tenant: Tenant) -> dict[str, Any]:
         default=Value(1),
         output_field=IntegerField(),
     )
+    # The real next attempt: a note held by a sender goes when its lease ends, and
+    # one whose time has passed goes at the next pass (shown as "now", as None).
     notes = list(
-        waiting.order_by(failed_first, "next_attempt_at").values(
-            "pk", "ticket_id", "status", "attempts", "next_attempt_at", "last_error", "created"
-        )[:OUTBOX_LIST_SIZE]
+        waiting.annotate(next_attempt=outbox.next_attempt())
+        .order_by(failed_first, "next_attempt")
+        .values("pk", "ticket_id", "status", "attempts", "next_attempt", "last_error", "created")[
+            :OUTBOX_LIST_SIZE
+        ]
     )
+    for n in notes:
+        n["next_attempt"] = outbox.shown_next_attempt(n["next_attempt"])
     total = counts["pending"] + counts["failed"]
     return {**counts, "notes": notes, "more": max(0, total - len(notes))}
 

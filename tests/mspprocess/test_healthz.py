@@ -10,7 +10,9 @@ pytestmark = pytest.mark.django_db
 def test_it_is_ok_when_database_and_cache_answer(client) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json()["status"] == "ok"
+    # The worker never ran in this test: reported, and late, yet not a 503.
+    assert response.json()["outbox_worker"]["late"] is True
 
 
 def test_it_names_the_database_when_it_fails(client, monkeypatch) -> None:
@@ -20,7 +22,8 @@ def test_it_names_the_database_when_it_fails(client, monkeypatch) -> None:
     monkeypatch.setattr(connection, "cursor", broken_cursor)
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "error", "failed": ["database"]}
+    assert response.json()["status"] == "error"
+    assert response.json()["failed"] == ["database"]
 
 
 def test_it_names_the_cache_when_it_fails(client, monkeypatch) -> None:
@@ -30,4 +33,15 @@ def test_it_names_the_cache_when_it_fails(client, monkeypatch) -> None:
     monkeypatch.setattr(cache, "set", broken_set)
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "error", "failed": ["cache"]}
+    assert response.json()["status"] == "error"
+    assert response.json()["failed"] == ["cache"]
+
+
+def test_it_shows_when_the_outbox_worker_last_ran_without_its_counts(client) -> None:
+    from tickettab import heartbeat
+
+    heartbeat.record("ok: 3 sent", interval=10)
+    worker = client.get("/healthz").json()["outbox_worker"]
+    assert worker["late"] is False
+    assert worker["minutes_ago"] == 0
+    assert worker["last_pass"] == "ok"

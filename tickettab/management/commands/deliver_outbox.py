@@ -1,20 +1,63 @@
 """Post waiting notes to Halo; retry failures with exponential back-off.
 
-Run it as a long-lived worker (`deliver_outbox`) or from cron (`--once`). Notes
-spend from each Halo instance's budget: when it is full they wait (not a failed
-attempt) until it has room, and each pass sends what fits.
+Run it as a long-lived worker (`deliver_outbox`, under a supervisor: see
+docs/operations.md) or from cron (`--once`). Notes spend from each Halo instance's
+budget: when it is full they wait (not a failed attempt) until it has room, and each
+pass sends what fits.
+
+The worker outlives its database: a pass that meets a lost connection (PostgreSQL
+restarted, a failover, a network blip) is logged, the connections are dropped so
+the next pass opens new ones, and the worker backs off (1 s doubling to 30 s) until
+the database answers again. After every pass it records a heartbeat that /healthz
+shows, so a worker that stopped is visible.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import time
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.db.models import Count, Min
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connections,
+)
+from django.db.models import Count, Min, Q
+from django.utils import timezone
 
-from tickettab import outbox
+from tickettab import heartbeat, outbox
 from tickettab.models import Note
+
+logger = logging.getLogger("tickettab.outbox.worker")
+
+FIRST_PAUSE = 1.0
+MAX_PAUSE = 30.0
+# A long pass (a slow Halo, many notes) still beats, at most this often.
+BEAT_EVERY = 5.0
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+def pause_after(failures: int) -> float:
+    """Seconds to wait after `failures` failed passes in a row: bounded doubling."""
+    return min(MAX_PAUSE, FIRST_PAUSE * 2 ** max(failures - 1, 0))
+
+
+def drop_connections() -> None:
+    """Close every database connection so the next query opens a fresh one; a
+    connection to a server that restarted is dead even once the server is back."""
+    for conn in connections.all(initialized_only=True):
+        # A broken one may complain while closing: closing is all we wanted.
+        with contextlib.suppress(DatabaseError):
+            conn.close()
+
+
+def summary(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
 
 
 class Command(BaseCommand):
@@ -27,29 +70,91 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, once: bool, interval: float, **options: Any) -> None:
-        while True:
+        if once:
+            # From cron: a database error fails the run (exit 1); the next run retries.
             counts = outbox.deliver_due()
-            if counts or once:
-                done = ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
-                self.stdout.write(f"Delivered: {done or 'nothing was due'}.")
-            if once:
-                self.report()
-                return
-            time.sleep(interval)
+            heartbeat.record(f"ok: {summary(counts) or 'nothing due'}", interval)
+            self.stdout.write(f"Delivered: {summary(counts) or 'nothing was due'}.")
+            self.report()
+            return
+        self.run_forever(interval)
+
+    def run_forever(self, interval: float) -> None:
+        logger.info("outbox worker: started, a pass every %.0f s", interval)
+        failures = 0
+        while True:
+            pause = interval
+            try:
+                counts = self.one_pass(interval)
+            except DATABASE_ERRORS as e:
+                failures += 1
+                pause = pause_after(failures)
+                self.failed(failures, pause, interval, e)
+                drop_connections()
+            except Exception as e:
+                # A bug or an outage we did not foresee: dying would leave every note
+                # waiting until someone notices; log it whole and keep going.
+                failures += 1
+                pause = pause_after(failures)
+                logger.exception("outbox worker: pass failed; next try in %.0f s", pause)
+                heartbeat.record(f"error: {type(e).__name__}", interval)
+                drop_connections()
+            else:
+                if failures:
+                    logger.info("outbox worker: recovered after %s failed pass(es)", failures)
+                    failures = 0
+                if counts:
+                    self.stdout.write(f"Delivered: {summary(counts)}.")
+            time.sleep(pause)
+
+    def one_pass(self, interval: float) -> dict[str, int]:
+        # Long-lived: honour CONN_MAX_AGE and drop connections known to be broken,
+        # as Django does around each request.
+        close_old_connections()
+        last_beat = time.monotonic()
+
+        def progress() -> None:
+            nonlocal last_beat
+            if time.monotonic() - last_beat >= BEAT_EVERY:
+                heartbeat.record("running", interval)
+                last_beat = time.monotonic()
+
+        counts = outbox.deliver_due(progress=progress)
+        heartbeat.record(f"ok: {summary(counts) or 'nothing due'}", interval)
+        return counts
+
+    def failed(self, failures: int, pause: float, interval: float, error: Exception) -> None:
+        # One line per failed pass: the first says it all, the count shows it lasts.
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        logger.warning(
+            "outbox worker: database unavailable (%s: %s); failed pass %s, next try in %.0f s",
+            type(error).__name__,
+            first_line[:200],
+            failures,
+            pause,
+        )
+        # Reaches the cache at least: /healthz then says the worker runs but cannot work.
+        heartbeat.record("database unavailable", interval)
 
     def report(self) -> None:
-        pending = Note.objects.filter(status=Note.Status.PENDING).aggregate(
-            n=Count("pk"), next=Min("next_attempt_at")
+        now = timezone.now()
+        pending = Note.objects.filter(status=Note.Status.PENDING)
+        summary_row = pending.aggregate(
+            n=Count("pk"),
+            next=Min(outbox.next_attempt()),
+            orphaned=Count("pk", filter=Q(claimed_until__lt=now)),
         )
         failed = Note.objects.filter(status=Note.Status.FAILED).count()
-        if pending["n"]:
-            self.stdout.write(
-                f"{pending['n']} note(s) pending; next attempt at "
-                f"{pending['next']:%Y-%m-%d %H:%M:%S} UTC."
-            )
-            waiting = Note.objects.filter(
-                status=Note.Status.PENDING, last_error__startswith=outbox.WAITING_FOR_ROOM
-            ).count()
+        if summary_row["n"]:
+            when = outbox.shown_next_attempt(summary_row["next"], now)
+            at = f"at {when:%Y-%m-%d %H:%M:%S} UTC" if when else "now (at the next pass)"
+            self.stdout.write(f"{summary_row['n']} note(s) pending; next attempt {at}.")
+            if summary_row["orphaned"]:
+                self.stdout.write(
+                    f"{summary_row['orphaned']} of them held by a sender that stopped "
+                    "(its lease ran out): the next pass takes them over."
+                )
+            waiting = pending.filter(last_error__startswith=outbox.WAITING_FOR_ROOM).count()
             if waiting:
                 self.stdout.write(f"{waiting} of them waiting for room in Halo's API limit.")
         else:
