@@ -262,6 +262,12 @@ class HaloConnection(models.Model):
         )
         self.tab_seen_at = now
         self.tab_problem, self.tab_problem_detail, self.tab_problem_seen_at = "", "", None
+        if self.tenant.status == Tenant.Status.ONBOARDING:
+            # Seeing the tab can finish onboarding. Imported here: onboarding
+            # imports this module.
+            from integrations.onboarding import activate_if_onboarded
+
+            activate_if_onboarded(self.tenant)
 
     def record_tab_problem(self, code: str, detail: str = "") -> None:
         """Record what a misconfigured tab load showed; at most one write a minute

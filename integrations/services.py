@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
+from integrations import onboarding
 from integrations.halo import budget
 from integrations.halo.check import ConnectionTestResult, run_connection_test
 from integrations.models import HaloConnection
@@ -100,6 +101,8 @@ def test_connection(
             request=request,
         )
     logger.info("halo connection %s tested: %s", conn.pk, "ok" if result.ok else "failing")
+    # A test can finish onboarding (e.g. custom tabs allowed at last).
+    onboarding.activate_if_onboarded(conn.tenant)
     return result
 
 

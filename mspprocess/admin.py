@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString
 
 from integrations.admin_forms import ConnectionAdminForm
 from integrations.models import HaloConnection
-from integrations.onboarding import onboarding_steps
+from integrations.onboarding import tenant_steps
 from integrations.services import call_usage
 from mspprocess import audit, console, progress
 from mspprocess.models import Membership, Tenant
@@ -33,7 +33,9 @@ class StageFilter(admin.SimpleListFilter):
     parameter_name = "stage"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [(str(s.number), f"{s.number}/5 · {s.label}") for s in progress.STAGES]
+        return [
+            (str(s.number), f"{s.number}/{progress.TOTAL} · {s.label}") for s in progress.STAGES
+        ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() is None:
@@ -176,7 +178,12 @@ class TenantAdmin(admin.ModelAdmin):
     def progress_column(self, tenant: Tenant) -> SafeString:
         return render_to_string(
             "admin/mspprocess/tenant/progress.html",
-            {"marks": progress.marks(tenant.onboarding_stage), "stage": tenant.onboarding_stage},
+            {
+                "marks": progress.marks(tenant),
+                "stage": tenant.onboarding_stage,
+                "done": sum(done for _, done in progress.marks(tenant)),
+                "total": progress.TOTAL,
+            },
         )
 
     @staticmethod
@@ -206,7 +213,7 @@ class TenantAdmin(admin.ModelAdmin):
             "admin/mspprocess/tenant/onboarding_panel.html",
             {
                 "conn": conn,
-                "steps": onboarding_steps(conn) if conn else [],
+                "steps": tenant_steps(tenant),
                 "usage": call_usage(conn) if conn and conn.base_url else None,
                 "integration_url": reverse("integration", args=[tenant.slug]),
                 # The tab secret lets its holder sign any agent into the tab.

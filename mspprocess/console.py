@@ -12,8 +12,8 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest
 
-from integrations import services
-from integrations.halo.check import ConnectionTestResult
+from integrations import onboarding, services
+from integrations.halo.check import ConnectionTestResult, PermissionResult
 from mspprocess import audit, invitations
 from mspprocess.models import Membership, Tenant
 
@@ -24,12 +24,19 @@ class Outcome:
     message: str
 
 
+def _mark(p: PermissionResult, connected: bool) -> str:
+    # Beside a passed test, edit:tickets is pending, not a bare "not checked".
+    if p.ok is None and p.name == "edit:tickets" and connected:
+        return f"{p.name}: {onboarding.EDIT_PENDING.removeprefix('edit:tickets ')}"
+    return f"{p.symbol} {p.name}"
+
+
 def describe_test(tenant: Tenant, result: ConnectionTestResult) -> str:
     if result.busy:
         return f"{tenant}: not tested. {result.error}"
     if not result.ok and result.error:
         return f"{tenant}: connection failed. {result.error}"
-    marks = ", ".join(f"{p.symbol} {p.name}" for p in result.permissions)
+    marks = ", ".join(_mark(p, result.ok) for p in result.permissions)
     missing = [p for p in result.permissions if p.ok is False]
     text = f"{tenant}: {'connected' if result.ok else 'not connected'}"
     if result.agent_name:

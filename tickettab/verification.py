@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from integrations.onboarding import activate_if_onboarded
 from mspprocess.models import Tenant
 from tickettab import codes, delivery, outbox, phones
 from tickettab.context import Contact
@@ -172,6 +173,7 @@ def check_code(tenant: Tenant, verification_id: int, typed: str) -> Verification
             v.status, v.completed_at = Verification.Status.VERIFIED, timezone.now()
             v.save(update_fields=["status", "completed_at"])
             outbox.enqueue_note(v)
+            activate_if_onboarded(tenant)  # the first verification can finish onboarding
             return v
         v.wrong_attempts += 1
         if v.wrong_attempts >= MAX_WRONG_CODES:
@@ -208,6 +210,8 @@ def answer_link(token: str, confirmed: bool) -> Verification:
         v.completed_at = timezone.now()
         v.save(update_fields=["status", "completed_at"])
         outbox.enqueue_note(v)
+        if confirmed:
+            activate_if_onboarded(v.tenant)
     return v
 
 
@@ -238,4 +242,5 @@ def record_override(
             completed_at=timezone.now(),
         )
         outbox.enqueue_note(v)
+        activate_if_onboarded(tenant)
     return v

@@ -9,6 +9,7 @@ from django import template
 from django.db.models import Count
 from django.utils import timezone
 
+from integrations import onboarding
 from mspprocess import progress
 from mspprocess.models import Tenant
 
@@ -36,7 +37,21 @@ def onboarding_overview(context: Any) -> dict[str, Any]:
     )
     return {
         "stages": [(s, counts.get(s.number, 0)) for s in progress.STAGES],
+        "total": progress.TOTAL,
         "stuck": list(stuck),
         "active": Tenant.objects.filter(status=Tenant.Status.ACTIVE).count(),
         "suspended": Tenant.objects.filter(status=Tenant.Status.SUSPENDED).count(),
     }
+
+
+@register.simple_tag
+def onboarding_steps(tenant: Tenant) -> list[onboarding.Step]:
+    """The tenant's onboarding steps, for the workspace home (the same list as the
+    integration page's checklist and the console's)."""
+    return onboarding.tenant_steps(tenant)
+
+
+@register.simple_tag
+def permission_state(perm: dict[str, Any], conn: Any) -> str:
+    """A permission row of the last connection test in words (see onboarding.py)."""
+    return onboarding.permission_state(perm, conn)

@@ -338,13 +338,13 @@ def test_it_shows_progress_and_filters_by_stage(client, am) -> None:
     VerificationFactory(tenant=done.tenant)
     TenantFactory(name="Not Started")
 
-    body = client.get("/admin/mspprocess/tenant/?stage=5").content.decode()
+    body = client.get("/admin/mspprocess/tenant/?stage=6").content.decode()
     assert "All Done" in body and "Half Way" not in body
     body = client.get("/admin/mspprocess/tenant/?stage=1").content.decode()
     assert "Half Way" in body and "All Done" not in body
     body = client.get("/admin/mspprocess/tenant/?stage=0").content.decode()
     assert "Not Started" in body
-    assert 'title="5 of 5 steps done"' in client.get("/admin/mspprocess/tenant/").content.decode()
+    assert 'title="6 of 6 steps done"' in client.get("/admin/mspprocess/tenant/").content.decode()
 
 
 def test_it_filters_mine_and_searches_the_halo_host(client, am) -> None:
@@ -364,7 +364,7 @@ def test_it_shows_stages_and_stuck_tenants_on_the_home(client, am) -> None:
     TenantFactory(name="Fresh Corp")
     body = client.get("/admin/").content.decode()
     assert "Tenants by onboarding stage" in body
-    assert '0/5 · Waiting for credentials</a></td><td style="text-align: right;">2</td>' in body
+    assert '0/6 · Waiting for credentials</a></td><td class="count">2</td>' in body
     stuck = body.split('id="stuck-tenants"')[1]
     assert "Stuck Corp" in stuck and "am1" in stuck
     assert "Fresh Corp" not in stuck
