@@ -6,13 +6,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.test import override_settings
 
 from integrations import services
 from integrations.halo.client import drop_shared_session
 from integrations.models import HaloConnection
 from integrations.sandbox import services as sandbox
 from mspprocess.models import Tenant
+from tests.integrations.sandbox.helpers import reload_urls
 
 # Browser tests need Playwright and Chromium: `make e2e` runs them (E2E=1).
 collect_ignore = [] if os.environ.get("E2E") else ["e2e"]
@@ -65,3 +68,15 @@ def live_halo(live_server, settings) -> LiveHalo:
     sandbox.create_application("live-test-client", secret, permissions=("all",))
     sandbox.set_custom_tabs_allowed(True)
     return LiveHalo(f"{live_server.url}/sandbox/halo", "live-test-client", secret)
+
+
+@pytest.fixture
+def sandbox_mounted() -> Iterator[None]:
+    """The Halo sandbox's URLs, even where HALO_SANDBOX is off (production-like runs)."""
+    if settings.HALO_SANDBOX:
+        yield
+        return
+    with override_settings(HALO_SANDBOX=True):
+        reload_urls()
+        yield
+    reload_urls()

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
 import responses
 
+from integrations.halo.client import HaloClient
 from integrations.halo.credentials import HaloCredentials
-from tests.integrations.halo.helpers import FakeDNS, install_dns, make_creds
+from tests.integrations.halo.helpers import FakeDNS, add_token, install_dns, make_creds
 
 
 @pytest.fixture(autouse=True)
@@ -31,3 +33,18 @@ def rsps(dns: FakeDNS) -> Iterator[responses.RequestsMock]:
 @pytest.fixture
 def creds() -> HaloCredentials:
     return make_creds()
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The pauses the client would have made, instead of making them."""
+    recorded: list[float] = []
+    monkeypatch.setattr(time, "sleep", recorded.append)
+    return recorded
+
+
+@pytest.fixture
+def halo(rsps: responses.RequestsMock, creds: HaloCredentials) -> HaloClient:
+    """Our client against `responses`, with a token already granted."""
+    add_token(rsps)
+    return HaloClient(creds)

@@ -28,45 +28,31 @@ from tests.integrations.halo.helpers import (
     SECRET,
     TOKEN_URL,
     FakeDNS,
-    add_token,
     calls_to,
 )
 
 TICKET = {"id": 5, "summary": "Reset my password", "user_id": 9}
 
 
-@pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    recorded: list[float] = []
-    monkeypatch.setattr(time, "sleep", recorded.append)
-    return recorded
-
-
-@pytest.fixture
-def client(rsps: responses.RequestsMock, creds: HaloCredentials) -> HaloClient:
-    add_token(rsps)
-    return HaloClient(creds)
-
-
-def test_it_reads_records(rsps: responses.RequestsMock, client: HaloClient) -> None:
+def test_it_reads_records(rsps: responses.RequestsMock, halo: HaloClient) -> None:
     rsps.get(API + "/Agent/me", json={"id": 3, "name": "MSP Process"})
     rsps.get(API + "/Agent/4", json={"id": 4, "name": "Tess Tech"})
     rsps.get(API + "/Tickets/5", json=TICKET)
     rsps.get(API + "/Users/9", json={"id": 9, "emailaddress": "ann@example.com"})
     rsps.get(API + "/TicketType", json=[{"id": 1, "name": "Incident"}])
 
-    assert client.me()["name"] == "MSP Process"
-    assert client.agent(4)["name"] == "Tess Tech"
-    assert client.ticket(5) == TICKET
-    assert client.user("9")["emailaddress"] == "ann@example.com"
-    assert client.ticket_types() == [{"id": 1, "name": "Incident"}]
+    assert halo.me()["name"] == "MSP Process"
+    assert halo.agent(4)["name"] == "Tess Tech"
+    assert halo.ticket(5) == TICKET
+    assert halo.user("9")["emailaddress"] == "ann@example.com"
+    assert halo.ticket_types() == [{"id": 1, "name": "Incident"}]
 
 
 def test_it_sends_a_user_agent_and_the_bearer_token(
-    rsps: responses.RequestsMock, client: HaloClient
+    rsps: responses.RequestsMock, halo: HaloClient
 ) -> None:
     rsps.get(API + "/Tickets/5", json=TICKET)
-    client.ticket(5)
+    halo.ticket(5)
     request = calls_to(rsps, API)[0].request
     assert request.headers["User-Agent"] == f"MSPProcess/{mspprocess.__version__}"
     assert request.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}"
@@ -74,10 +60,10 @@ def test_it_sends_a_user_agent_and_the_bearer_token(
 
 
 def test_it_adds_a_private_note_as_an_array_of_one(
-    rsps: responses.RequestsMock, client: HaloClient
+    rsps: responses.RequestsMock, halo: HaloClient
 ) -> None:
     rsps.post(API + "/Actions", json={"id": 77, "ticket_id": 5, "outcome": "Caller verified"})
-    action = client.add_private_note(5, "Verified by SMS code.", "Caller verified")
+    action = halo.add_private_note(5, "Verified by SMS code.", "Caller verified")
 
     assert action["id"] == 77
     body = json.loads(calls_to(rsps, API)[0].request.body)
@@ -93,63 +79,63 @@ def test_it_adds_a_private_note_as_an_array_of_one(
     ]
 
 
-def test_it_lists_actions_of_a_ticket(rsps: responses.RequestsMock, client: HaloClient) -> None:
+def test_it_lists_actions_of_a_ticket(rsps: responses.RequestsMock, halo: HaloClient) -> None:
     rsps.get(
         API + "/Actions",
         match=[matchers.query_param_matcher({"ticket_id": "5", "count": "10"})],
         json={"record_count": 1, "actions": [{"id": 77, "note": "Verified"}]},
     )
-    assert client.actions(5, 10) == [{"id": 77, "note": "Verified"}]
+    assert halo.actions(5, 10) == [{"id": 77, "note": "Verified"}]
 
 
-def test_it_lists_users_in_either_shape(rsps: responses.RequestsMock, client: HaloClient) -> None:
+def test_it_lists_users_in_either_shape(rsps: responses.RequestsMock, halo: HaloClient) -> None:
     rsps.get(API + "/Users", json={"record_count": 1, "users": [{"id": 9}]})
-    assert client.users(count=1) == [{"id": 9}]
+    assert halo.users(count=1) == [{"id": 9}]
     rsps.replace(responses.GET, API + "/Users", json=[{"id": 10}])
-    assert client.users(count=1) == [{"id": 10}]
+    assert halo.users(count=1) == [{"id": 10}]
     assert calls_to(rsps, API)[0].request.url == API + "/Users?count=1"
 
 
 # "\uff15" is a full-width 5: a digit to str.isdigit(), not to us.
 @pytest.mark.parametrize("bad_id", ["5/../Users", "-1", 0, True, "1e3", "\uff15"])
 def test_it_refuses_ids_that_are_not_positive_integers(
-    rsps: responses.RequestsMock, client: HaloClient, bad_id: object
+    rsps: responses.RequestsMock, halo: HaloClient, bad_id: object
 ) -> None:
     with pytest.raises(ValueError):
-        client.ticket(bad_id)  # type: ignore[arg-type]
+        halo.ticket(bad_id)  # type: ignore[arg-type]
     assert len(rsps.calls) == 0
 
 
 def test_it_drops_a_refused_token_and_retries_once(
-    rsps: responses.RequestsMock, client: HaloClient
+    rsps: responses.RequestsMock, halo: HaloClient
 ) -> None:
     rsps.get(API + "/Tickets/5", status=401, json={"error": "invalid_token"})
     rsps.get(API + "/Tickets/5", json=TICKET)
-    client.ticket(5)  # 401, new token, 200
+    halo.ticket(5)  # 401, new token, 200
 
     assert len(calls_to(rsps, TOKEN_URL)) == 2
     assert len(calls_to(rsps, API)) == 2
 
 
 def test_it_gives_up_when_halo_keeps_refusing_the_token(
-    rsps: responses.RequestsMock, client: HaloClient
+    rsps: responses.RequestsMock, halo: HaloClient
 ) -> None:
     rsps.get(API + "/Tickets/5", status=401, json={"error": "invalid_token"})
     with pytest.raises(BadCredentials) as info:
-        client.ticket(5)
+        halo.ticket(5)
     assert "even a newly issued one" in info.value.message
     assert len(calls_to(rsps, TOKEN_URL)) == 2
     assert len(calls_to(rsps, API)) == 2
 
 
 def test_it_does_not_retry_a_429_within_the_request_but_backs_off_every_process(
-    rsps: responses.RequestsMock, client: HaloClient, creds, settings, sleeps: list[float]
+    rsps: responses.RequestsMock, halo: HaloClient, creds, settings, sleeps: list[float]
 ) -> None:
     settings.HALO_BACKOFF_SECONDS = 1.0  # the default
     rsps.get(API + "/Tickets/5", status=429, body="Rate Limit Reached")
     before = time.time()
     with pytest.raises(HaloBusy) as info:
-        client.ticket(5)
+        halo.ticket(5)
     assert len(calls_to(rsps, API)) == 1  # the shared back-off, not a retry here
     assert sleeps == []
     assert (info.value.reason, info.value.status) == ("backoff", 429)
@@ -161,28 +147,28 @@ def test_it_does_not_retry_a_429_within_the_request_but_backs_off_every_process(
 
 
 def test_it_backs_off_on_500_then_raises_unavailable(
-    rsps: responses.RequestsMock, client: HaloClient, sleeps: list[float]
+    rsps: responses.RequestsMock, halo: HaloClient, sleeps: list[float]
 ) -> None:
     rsps.get(API + "/Tickets/5", status=500, json={"Message": "boom"})
     with pytest.raises(Unavailable) as info:
-        client.ticket(5)
+        halo.ticket(5)
     assert info.value.status == 500
     assert len(calls_to(rsps, API)) == 3
     assert len(sleeps) == 2
 
 
 def test_it_recovers_when_halo_comes_back(
-    rsps: responses.RequestsMock, client: HaloClient, sleeps: list[float]
+    rsps: responses.RequestsMock, halo: HaloClient, sleeps: list[float]
 ) -> None:
     rsps.get(API + "/Tickets/5", status=503)
     rsps.get(API + "/Tickets/5", json=TICKET)
-    assert client.ticket(5) == TICKET
+    assert halo.ticket(5) == TICKET
     assert len(sleeps) == 1
 
 
 def test_it_keeps_the_total_wait_within_the_budget(
     rsps: responses.RequestsMock,
-    client: HaloClient,
+    halo: HaloClient,
     settings,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -194,36 +180,36 @@ def test_it_keeps_the_total_wait_within_the_budget(
     monkeypatch.setattr(time, "sleep", lambda s: (pauses.append(s), real_sleep(s)))
     rsps.get(API + "/Tickets/5", status=503)
     with pytest.raises(Unavailable):
-        client.ticket(5)
+        halo.ticket(5)
     assert pauses == [0.1]  # after 0.1 s, a 0.2 s pause would pass the 0.25 s budget
     assert len(calls_to(rsps, API)) == 2
 
 
 def test_it_treats_timeouts_as_unavailable(
-    rsps: responses.RequestsMock, client: HaloClient, sleeps: list[float]
+    rsps: responses.RequestsMock, halo: HaloClient, sleeps: list[float]
 ) -> None:
     rsps.get(API + "/Tickets/5", body=requests.exceptions.ReadTimeout("slow"))
     with pytest.raises(Unavailable):
-        client.ticket(5)
+        halo.ticket(5)
     assert len(calls_to(rsps, API)) == 3
 
 
 def test_it_does_not_repeat_a_note_halo_may_have_created(
-    rsps: responses.RequestsMock, client: HaloClient, sleeps: list[float]
+    rsps: responses.RequestsMock, halo: HaloClient, sleeps: list[float]
 ) -> None:
     rsps.post(API + "/Actions", body=requests.exceptions.ReadTimeout("slow"))
     with pytest.raises(Unavailable):
-        client.add_private_note(5, "note", "Caller verified")
+        halo.add_private_note(5, "note", "Caller verified")
     assert len(calls_to(rsps, API)) == 1
 
 
 def test_it_leaves_a_note_halo_refused_with_429_to_the_outbox(
-    rsps: responses.RequestsMock, client: HaloClient, sleeps: list[float]
+    rsps: responses.RequestsMock, halo: HaloClient, sleeps: list[float]
 ) -> None:
     rsps.post(API + "/Actions", status=429)
     rsps.post(API + "/Actions", json={"id": 78})
     with pytest.raises(HaloBusy):
-        client.add_private_note(5, "note", "Caller verified")
+        halo.add_private_note(5, "note", "Caller verified")
     assert len(calls_to(rsps, API)) == 1
     assert sleeps == []
 
@@ -233,27 +219,27 @@ def test_it_leaves_a_note_halo_refused_with_429_to_the_outbox(
     [(403, MissingPermission), (404, NotFound), (400, InvalidRequest), (405, InvalidRequest)],
 )
 def test_it_maps_error_statuses(
-    rsps: responses.RequestsMock, client: HaloClient, status: int, error: type[HaloError]
+    rsps: responses.RequestsMock, halo: HaloClient, status: int, error: type[HaloError]
 ) -> None:
     rsps.get(API + "/Tickets/5", status=status, json={"Message": "Nope"})
     with pytest.raises(error) as info:
-        client.ticket(5)
+        halo.ticket(5)
     assert info.value.status == status
     assert len(calls_to(rsps, API)) == 1  # not retried
 
 
-def test_it_names_the_missing_permission(rsps: responses.RequestsMock, client: HaloClient) -> None:
+def test_it_names_the_missing_permission(rsps: responses.RequestsMock, halo: HaloClient) -> None:
     rsps.post(API + "/Actions", status=403, json={"ClassName": "X", "Message": "Forbidden"})
     with pytest.raises(MissingPermission) as info:
-        client.add_private_note(5, "note", "Caller verified")
+        halo.add_private_note(5, "note", "Caller verified")
     assert info.value.permission == "edit:tickets"
     assert "Permissions, tick edit:tickets" in info.value.hint
 
 
-def test_it_passes_on_halos_field_errors(rsps: responses.RequestsMock, client: HaloClient) -> None:
+def test_it_passes_on_halos_field_errors(rsps: responses.RequestsMock, halo: HaloClient) -> None:
     rsps.post(API + "/Actions", status=400, json={"[0].outcome": "The outcome is required."})
     with pytest.raises(InvalidRequest) as info:
-        client.add_private_note(5, "note", "")
+        halo.add_private_note(5, "note", "")
     assert "[0].outcome: The outcome is required." in info.value.message
 
 
@@ -266,11 +252,11 @@ def test_it_passes_on_halos_field_errors(rsps: responses.RequestsMock, client: H
     ],
 )
 def test_it_refuses_malformed_json(
-    rsps: responses.RequestsMock, client: HaloClient, body: str, content_type: str
+    rsps: responses.RequestsMock, halo: HaloClient, body: str, content_type: str
 ) -> None:
     rsps.get(API + "/Tickets/5", body=body, content_type=content_type)
     with pytest.raises(BadResponse):
-        client.ticket(5)
+        halo.ticket(5)
 
 
 @pytest.mark.parametrize(
@@ -278,20 +264,20 @@ def test_it_refuses_malformed_json(
     [[TICKET], {"tickets": [TICKET]}, {"summary": "no id"}, {"id": "5"}, {"id": 6}, None],
 )
 def test_it_refuses_unexpected_shapes(
-    rsps: responses.RequestsMock, client: HaloClient, reply: object
+    rsps: responses.RequestsMock, halo: HaloClient, reply: object
 ) -> None:
     rsps.get(API + "/Tickets/5", json=reply)
     with pytest.raises(BadResponse):
-        client.ticket(5)
+        halo.ticket(5)
 
 
 @pytest.mark.parametrize("reply", [{"id": 1}, [1, 2], {"record_count": 0}])
 def test_it_refuses_lists_of_the_wrong_shape(
-    rsps: responses.RequestsMock, client: HaloClient, reply: object
+    rsps: responses.RequestsMock, halo: HaloClient, reply: object
 ) -> None:
     rsps.get(API + "/TicketType", json=reply)
     with pytest.raises(BadResponse):
-        client.ticket_types()
+        halo.ticket_types()
 
 
 def test_it_refuses_an_api_on_a_private_address(
@@ -306,11 +292,11 @@ def test_it_refuses_an_api_on_a_private_address(
 
 
 def test_it_logs_one_line_per_call_without_secrets(
-    rsps: responses.RequestsMock, client: HaloClient, caplog: pytest.LogCaptureFixture
+    rsps: responses.RequestsMock, halo: HaloClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)  # everything, from every library
     rsps.get(API + "/Tickets/5", json=TICKET)
-    client.ticket(5)
+    halo.ticket(5)
 
     halo_lines = [r.getMessage() for r in caplog.records if r.name == "integrations.halo"]
     assert len(halo_lines) == 2

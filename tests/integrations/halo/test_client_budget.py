@@ -4,13 +4,10 @@ API calls and token requests alike, counted in the sandbox's own request log."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
 import responses
-from django.conf import settings as django_settings
-from django.test import override_settings
 
 from integrations.halo import budget, meter
 from integrations.halo.client import HaloClient
@@ -20,18 +17,13 @@ from integrations.sandbox import seed
 from integrations.sandbox import services as sandbox
 from tests.factories import TenantFactory
 from tests.integrations.halo.helpers import API, TOKEN_URL, add_token, calls_to, make_creds
-from tests.integrations.sandbox.helpers import reload_urls
 
 live = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def _sandbox_mounted() -> Iterator[None]:
-    if django_settings.HALO_SANDBOX:
-        yield
-        return
-    with override_settings(HALO_SANDBOX=True):
-        reload_urls()
+def _sandbox_mounted(sandbox_mounted: None) -> None:
+    """Against the sandbox over HTTP, even where HALO_SANDBOX is off."""
 
 
 def made() -> int:

@@ -3,33 +3,23 @@ replies without empty fields, a list of one, and pages that are not JSON."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import override_settings
 
 from integrations.halo.client import HaloClient
 from integrations.halo.credentials import HaloCredentials
 from integrations.halo.errors import HaloBusy, NotFound, Unavailable
 from integrations.sandbox import seed
 from integrations.sandbox import services as sandbox
-from tests.integrations.sandbox.helpers import reload_urls
 
 # The live server answers from another thread: it must see committed rows.
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def _sandbox_mounted() -> Iterator[None]:
-    if django_settings.HALO_SANDBOX:
-        yield
-        return
-    with override_settings(HALO_SANDBOX=True):
-        reload_urls()
-        yield
-    reload_urls()
+def _sandbox_mounted(sandbox_mounted: None) -> None:
+    """Against the sandbox over HTTP, even where HALO_SANDBOX is off."""
 
 
 def _creds(live_halo, **overrides) -> HaloCredentials:
