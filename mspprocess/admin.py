@@ -8,8 +8,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
@@ -21,6 +21,7 @@ from integrations.onboarding import tenant_steps
 from integrations.services import call_usage
 from mspprocess import audit, console, progress
 from mspprocess.models import Membership, Tenant
+from mspprocess.readonly_admin import ReadOnlyAdmin
 from tickettab.models import VerificationSettings
 
 admin.site.site_header = "MSP Process onboarding console"
@@ -96,25 +97,28 @@ class ConnectionInline(admin.StackedInline):
         return [first, *fieldsets[1:]]
 
 
-class MembershipForm(forms.ModelForm):
-    class Meta:
-        model = Membership
-        fields = ["user", "role"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Customers' accounts only: staff accounts are not members of tenants.
-        self.fields["user"].queryset = User.objects.filter(is_staff=False).order_by("username")
+def team_candidates(tenant: Tenant | None) -> QuerySet:
+    """Whom the tenant page's team picker offers: this tenant's own people and
+    customer accounts that belong to no workspace yet. Never another tenant's users
+    (their names and emails are that customer's business), never staff."""
+    no_workspace = Q(memberships__isnull=True)
+    mine = Q(memberships__tenant=tenant) if tenant is not None and tenant.pk else Q(pk__in=[])
+    return User.objects.filter(is_staff=False).filter(no_workspace | mine).distinct()
 
 
 class MembershipInline(admin.TabularInline):
     model = Membership
-    form = MembershipForm
     extra = 0
     can_delete = False
     fields = ["user", "role", "created"]
     readonly_fields = ["created"]
     verbose_name_plural = "Team (invite the customer's admin with the button above)"
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        # The form class is built per call, so narrowing it here is per request.
+        formset.form.base_fields["user"].queryset = team_candidates(obj).order_by("username")
+        return formset
 
 
 class SettingsInline(admin.StackedInline):
@@ -132,9 +136,9 @@ class InviteForm(forms.Form):
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
+    # The slug is searchable and on the tenant page: the list keeps room for progress.
     list_display = [
         "name",
-        "slug",
         "status",
         "account_manager",
         "progress_column",
@@ -149,7 +153,7 @@ class TenantAdmin(admin.ModelAdmin):
     readonly_fields = ["created", "updated"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "status", "account_manager"]}),
-        ("History", {"fields": ["created", "updated"], "classes": ["collapse"]}),
+        ("Dates", {"fields": ["created", "updated"], "classes": ["collapse"]}),
     ]
     inlines = [ConnectionInline, MembershipInline, SettingsInline]
     actions = [
@@ -160,6 +164,8 @@ class TenantAdmin(admin.ModelAdmin):
         "action_suspend",
     ]
     change_form_template = "admin/mspprocess/tenant/change_form.html"
+    # The workspace's pages are for its members: staff would meet "No such workspace".
+    view_on_site = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return progress.with_progress(super().get_queryset(request))
@@ -193,14 +199,14 @@ class TenantAdmin(admin.ModelAdmin):
         except HaloConnection.DoesNotExist:
             return None
 
-    @admin.display(description="Last connection check", ordering="halo_connection__last_checked")
+    @admin.display(description="Halo connection", ordering="halo_connection__last_checked")
     def last_checked(self, tenant: Tenant) -> str:
         conn = self._conn(tenant)
         if conn is None or conn.last_checked is None:
             return "—"
-        return f"{conn.last_checked:%Y-%m-%d %H:%M} · {conn.get_status_display()}"
+        return f"{conn.get_status_display()} · {conn.last_checked:%Y-%m-%d %H:%M}"
 
-    @admin.display(description="Tab last seen", ordering="halo_connection__tab_seen_at")
+    @admin.display(description="Tab seen", ordering="halo_connection__tab_seen_at")
     def tab_seen(self, tenant: Tenant) -> str:
         conn = self._conn(tenant)
         return f"{conn.tab_seen_at:%Y-%m-%d %H:%M}" if conn and conn.tab_seen_at else "—"
@@ -345,6 +351,23 @@ class TenantAdmin(admin.ModelAdmin):
         }
         return render(request, "admin/mspprocess/tenant/invite.html", context)
 
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        # One history per tenant: the audit trail, which also holds what customers
+        # and the tab did. Django's own log would be a second, partial one.
+        tenant = self._tenant_for_view(request, object_id)
+        url = reverse("admin:mspprocess_auditevent_changelist")
+        return HttpResponseRedirect(f"{url}?tenant__id__exact={tenant.pk}")
+
+    def _tenant_for_view(self, request: HttpRequest, object_id: str) -> Tenant:
+        tenant = self.get_object(request, object_id)
+        if tenant is None:
+            raise Http404
+        if not self.has_view_or_change_permission(request, tenant):
+            raise PermissionDenied
+        return tenant
+
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
     ) -> HttpResponse:
@@ -361,10 +384,16 @@ class TenantAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
-    form = MembershipForm
-    list_display = ["user", "tenant", "role", "created"]
+class MembershipAdmin(ReadOnlyAdmin):
+    """Every membership, to find a person across tenants. Read-only: people join a
+    workspace by invitation or on the tenant page's team, and change or leave on the
+    customer's team page; each of those checks its rules and writes the audit trail."""
+
+    list_display = ["user", "user_email", "tenant", "role", "created"]
     list_filter = ["role"]
     list_select_related = ["user", "tenant"]
     search_fields = ["user__username", "user__email", "tenant__name", "tenant__slug"]
-    autocomplete_fields = ["tenant"]
+
+    @admin.display(description="Email", ordering="user__email")
+    def user_email(self, membership: Membership) -> str:
+        return membership.user.email

@@ -107,6 +107,83 @@ def test_it_offers_only_customer_accounts_as_members(client, am) -> None:
     assert "staff-person" not in choices
 
 
+def user_choices(body: str) -> str:
+    return body.split('name="memberships-__prefix__-user"')[1].split("</select>")[0]
+
+
+def test_it_offers_no_other_tenants_people_in_the_team_picker(client, am) -> None:
+    tenant = TenantFactory()
+    own = MembershipFactory(tenant=tenant, user__username="own-person").user
+    MembershipFactory(user__username="outsider-person")  # another tenant's member
+    UserFactory(username="unattached-person")
+    choices = user_choices(client.get(change_url(tenant)).content.decode())
+    assert own.username in choices and "unattached-person" in choices
+    assert "outsider-person" not in choices
+
+
+def test_it_refuses_another_tenants_user_posted_to_the_team(client, am) -> None:
+    tenant = TenantFactory()
+    outsider = MembershipFactory(user__username="outsider-person").user
+    data = inline_post(tenant, None)
+    data |= {
+        "memberships-TOTAL_FORMS": "1",
+        "memberships-0-user": str(outsider.pk),
+        "memberships-0-role": Membership.Role.ADMIN,
+    }
+    response = client.post(change_url(tenant), data)
+    assert response.status_code == 200  # the form again, with the error
+    assert "Select a valid choice" in response.content.decode()
+    assert not Membership.objects.filter(tenant=tenant, user=outsider).exists()
+
+
+def test_it_lists_memberships_read_only(client, admin_user) -> None:
+    client.force_login(admin_user)
+    member = MembershipFactory(user__email="jo@example.com")
+    body = client.get("/admin/mspprocess/membership/").content.decode()
+    assert "jo@example.com" in body and str(member.tenant) in body
+    # Adding here saved a membership without a tenant (a 500): people join by
+    # invitation or on the tenant page, which check and audit.
+    assert client.get("/admin/mspprocess/membership/add/").status_code == 403
+    before = Membership.objects.count()
+    response = client.post(
+        "/admin/mspprocess/membership/add/",
+        {"user": str(UserFactory().pk), "role": Membership.Role.ADMIN},
+    )
+    assert response.status_code == 403
+    assert Membership.objects.count() == before
+
+
+def test_it_offers_no_view_on_site_link(client, am) -> None:
+    tenant = TenantFactory()
+    body = client.get(change_url(tenant)).content.decode()
+    assert "View on site" not in body
+    assert f"/t/{tenant.slug}/" not in body.split('id="content-main"')[0]
+
+
+def test_it_shows_the_audit_trail_as_the_tenants_history(client, am) -> None:
+    from mspprocess.audit import AuditEvent, record
+
+    tenant, other = TenantFactory(name="Mine Ltd"), TenantFactory(name="Other Ltd")
+    record(tenant, None, AuditEvent.Action.TENANT_CHANGED, detail="renamed by mine")
+    record(other, None, AuditEvent.Action.TENANT_CHANGED, detail="renamed by other")
+    response = client.get(f"/admin/mspprocess/tenant/{tenant.pk}/history/")
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"?tenant__id__exact={tenant.pk}")
+    body = client.get(response["Location"]).content.decode()
+    assert "renamed by mine" in body
+    assert "renamed by other" not in body
+    assert client.get("/admin/mspprocess/tenant/999999/history/").status_code == 404
+    assert client.get("/admin/mspprocess/tenant/x/history/").status_code == 404
+
+
+def test_it_keeps_the_tenants_history_from_customers(client) -> None:
+    member = MembershipFactory()
+    client.force_login(member.user)
+    response = client.get(f"/admin/mspprocess/tenant/{member.tenant.pk}/history/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
 # -- the write-only secret ------------------------------------------------------------
 
 
@@ -124,7 +201,7 @@ def test_it_never_renders_the_stored_secret_anywhere(client, admin_user) -> None
         f"/admin/mspprocess/tenant/{conn.tenant.pk}/invite/",
     ]
     for url in pages:
-        response = client.get(url)
+        response = client.get(url, follow=True)  # history leads to the audit trail
         assert response.status_code == 200, url
         assert SECRET not in response.content.decode(), url
 
