@@ -89,6 +89,18 @@ for _name in ("HALO_TAB_TICKET_VARIABLE", "HALO_TAB_AGENT_VARIABLE", "HALO_TAB_H
     if not re.fullmatch(r"\$[A-Za-z_]{1,40}", globals()[_name]):
         raise ImproperlyConfigured(f"{_name} must be a Halo variable such as $FAULTID.")
 
+# One slow Halo must not stall every worker thread (integrations/halo/resilience.py):
+# a tab request's Halo calls share a total deadline (background work keeps the
+# client's 5 s connect / 15 s read timeouts); at most HALO_BULKHEAD calls per Halo
+# instance in flight per process, more are refused at once; after
+# HALO_BREAKER_FAILURES timeouts within HALO_BREAKER_WINDOW seconds an instance's
+# calls fail fast for HALO_BREAKER_COOLOFF seconds, then one probe may go.
+HALO_INTERACTIVE_DEADLINE = env.float("HALO_INTERACTIVE_DEADLINE", default=4.0)
+HALO_BULKHEAD = env.int("HALO_BULKHEAD", default=4)
+HALO_BREAKER_FAILURES = env.int("HALO_BREAKER_FAILURES", default=5)
+HALO_BREAKER_WINDOW = env.float("HALO_BREAKER_WINDOW", default=30.0)
+HALO_BREAKER_COOLOFF = env.float("HALO_BREAKER_COOLOFF", default=15.0)
+
 # With the sandbox on, codes land on the sandbox's "devices" page (and the console),
 # so the demo can be played end to end; otherwise the console, unless configured.
 SMS_BACKEND = env.str(

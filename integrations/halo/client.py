@@ -28,7 +28,7 @@ from django.conf import settings
 
 import mspprocess
 from integrations import netsafe
-from integrations.halo import meter, tokens
+from integrations.halo import meter, resilience, tokens
 from integrations.halo.credentials import HaloCredentials
 from integrations.halo.errors import (
     APPLICATIONS,
@@ -36,6 +36,7 @@ from integrations.halo.errors import (
     BadCredentials,
     BadResponse,
     HaloError,
+    HaloSlow,
     InvalidRequest,
     MissingPermission,
     NotFound,
@@ -225,26 +226,38 @@ class HaloClient:
         elapsed = time.monotonic() - started
         if not error.retryable or attempt >= self.retries or elapsed + delay > budget:
             raise error
+        if not resilience.pause_fits(delay):  # the technician's deadline comes first
+            raise HaloSlow(reason="deadline") from error
         time.sleep(delay)
         return attempt + 1
 
     def _send(self, token: tokens.Token, method: str, path: str, params: Any, body: Any) -> Any:
-        meter.charge(self._budget)  # HaloBusy, and no request, when the budget says wait
-        started = time.monotonic()
-        try:
-            response = self._http.request(
-                method,
-                self.creds.api_url + path,
-                params=params,
-                json=body,
-                headers={"Authorization": f"Bearer {token.access_token}"},
-            )
-        except HaloError as e:  # refused by SafeAdapter: address, redirect, size
-            tokens.log_call(self.creds, method, path, e.status or e.kind, started)
-            raise
-        except requests.RequestException as e:
-            tokens.log_call(self.creds, method, path, type(e).__name__, started)
-            raise Unavailable(retryable=not isinstance(e, requests.exceptions.SSLError)) from e
+        # A slow instance is refused before it costs budget or a thread (resilience.py):
+        # HaloSlow past the request's deadline, a full bulkhead or an open breaker.
+        timeout = resilience.timeout_for(netsafe.CONNECT_TIMEOUT, netsafe.READ_TIMEOUT)
+        with resilience.guarded(self._budget.instance) as breaker:
+            meter.charge(self._budget)  # HaloBusy, and no request, when the budget says wait
+            started = time.monotonic()
+            try:
+                response = self._http.request(
+                    method,
+                    self.creds.api_url + path,
+                    params=params,
+                    json=body,
+                    headers={"Authorization": f"Bearer {token.access_token}"},
+                    timeout=timeout,
+                )
+            except HaloError as e:  # refused by SafeAdapter: address, redirect, size
+                tokens.log_call(self.creds, method, path, e.status or e.kind, started)
+                raise
+            except requests.RequestException as e:
+                tokens.log_call(self.creds, method, path, type(e).__name__, started)
+                if isinstance(e, requests.Timeout):
+                    breaker.timed_out()
+                    if timeout is not None:  # cut by the technician's deadline
+                        raise HaloSlow(reason="deadline") from e
+                raise Unavailable(retryable=not isinstance(e, requests.exceptions.SSLError)) from e
+            breaker.succeeded()  # it answered: whatever the status, it is not slow
         tokens.log_call(self.creds, method, path, response.status_code, started)
         busy = meter.observe(self._budget, response.status_code, response.headers)
         if busy is not None:

@@ -151,3 +151,22 @@ class AddressRefused(HaloError):
         "Use the public https:// address of your Halo instance, for example "
         "https://yourcompany.halopsa.com."
     )
+
+
+class HaloSlow(Unavailable):
+    """We did not wait for (or did not call) a Halo that is slow to answer.
+
+    `reason`: "deadline" (the technician's request ran out of time for Halo),
+    "bulkhead" (this process already has its few calls in flight to that Halo) or
+    "circuit" (that Halo timed out repeatedly just now; calls fail fast for a short
+    while). See halo/resilience.py. An Unavailable, so the tab shows its older copy
+    when it has one; never retried within the request, which is what it protects.
+    """
+
+    default_message = "Halo is slow to answer right now, so we stopped waiting for it."
+    default_hint = "Try again in a moment. Codes you already sent can still be checked."
+    retryable = False
+
+    def __init__(self, message: str = "", *, reason: str, **kwargs: Any) -> None:
+        self.reason = reason  # "deadline", "bulkhead" or "circuit"
+        super().__init__(message, **kwargs)
