@@ -45,9 +45,11 @@ STALE_TTL = 3600
 class ContextProblem(Exception):
     """The ticket cannot be worked on in the tab; the message says why."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, retry: bool = True) -> None:
         super().__init__(message)
         self.message = message
+        # False when trying again cannot help (the ticket does not exist in Halo).
+        self.retry = retry
 
 
 @dataclass(frozen=True)
@@ -224,7 +226,8 @@ def _fetch_context(
             ticket = client.ticket(ticket_id)
         except NotFound:
             raise ContextProblem(
-                f"Ticket {ticket_id} does not exist in Halo. Check the ticket number."
+                f"Ticket {ticket_id} does not exist in Halo. Check the ticket number.",
+                retry=False,
             ) from None
         user_id = _user_id_of(ticket)
         cache.set(_ticket_user_key(conn, ticket_id), user_id, TICKET_USER_TTL)
@@ -258,6 +261,13 @@ def load_contact(conn: HaloConnection, ticket_id: int) -> Contact:
     with HaloClient(conn.credentials()) as client:
         user_id = cache.get(_ticket_user_key(conn, ticket_id))
         if user_id is None:
-            user_id = _user_id_of(client.ticket(ticket_id))
+            try:
+                ticket = client.ticket(ticket_id)
+            except NotFound:
+                raise ContextProblem(
+                    f"Ticket {ticket_id} does not exist in Halo. Check the ticket number.",
+                    retry=False,
+                ) from None
+            user_id = _user_id_of(ticket)
             cache.set(_ticket_user_key(conn, ticket_id), user_id, TICKET_USER_TTL)
         return Contact.from_halo(client.user(user_id), region)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.utils import timezone
 
 from mspprocess.models import Tenant
 from tickettab.models import Verification, VerificationSettings
+from tickettab.verification import RESEND_COOLDOWN, SEND_METHODS
 
 HISTORY_LENGTH = 20
 # A denial stays red at least this long, even with a short shield window.
@@ -22,6 +23,33 @@ class Shield:
     title: str
     detail: str = ""
     verification: Verification | None = None
+    # Seconds before the contact may be sent anything again (0: now). The wait is per
+    # contact across every method, so the tab disables every send button and says so.
+    cooldown: int = 0
+
+    @property
+    def is_override(self) -> bool:
+        """Green from a technician's word, not from the caller: shown as what it is."""
+        return (
+            self.state == "green"
+            and self.verification is not None
+            and self.verification.status == S.OVERRIDE
+        )
+
+
+def send_cooldown(events: list[Verification]) -> int:
+    """Whole seconds until verification.send accepts another send to this contact.
+
+    The same rule as verification._check_send_allowed (the newest send of any method
+    starts the wait), rounded up so the tab never re-enables a button too early.
+    """
+    last = next((v.created for v in events if v.method in SEND_METHODS), None)
+    if last is None:
+        return 0
+    left = RESEND_COOLDOWN - (timezone.now() - last)
+    if left <= timedelta(0):
+        return 0
+    return int(left.total_seconds()) + 1
 
 
 def history(tenant: Tenant, halo_user_id: int) -> list[Verification]:
@@ -34,6 +62,10 @@ def history(tenant: Tenant, halo_user_id: int) -> list[Verification]:
 
 
 def shield_for(prefs: VerificationSettings, events: list[Verification]) -> Shield:
+    return replace(_colour(prefs, events), cooldown=send_cooldown(events))
+
+
+def _colour(prefs: VerificationSettings, events: list[Verification]) -> Shield:
     now = timezone.now()
     for v in events:  # newest first; the first decisive event sets the colour
         if v.status == S.PENDING:
@@ -66,6 +98,15 @@ def shield_for(prefs: VerificationSettings, events: list[Verification]) -> Shiel
         if v.status in (S.VERIFIED, S.OVERRIDE):
             if age < prefs.shield_window:
                 minutes_left = int((prefs.shield_window - age).total_seconds() // 60) + 1
+                if v.status == S.OVERRIDE:
+                    # The caller proved nothing to us: a technician vouched for them.
+                    return Shield(
+                        "green",
+                        "Override: verified another way",
+                        f"Caller verified another way by {v.agent_name}, recorded as an "
+                        f"override, not a code; counts for {minutes_left} more minutes.",
+                        v,
+                    )
                 how = {
                     Verification.Method.SMS: "verified by a code sent by SMS",
                     Verification.Method.EMAIL: "verified by a code sent by email",

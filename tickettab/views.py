@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from integrations import tab_problems
+from integrations.halo import resilience
 from integrations.halo.errors import HaloError
 from integrations.models import HaloConnection
 from mspprocess.cache import CacheUnavailable
@@ -153,6 +154,7 @@ def _problem(
 
 
 @require_GET
+@resilience.interactive()  # a technician waits: Halo gets a short deadline
 @tab_partial
 def ticket(request: HttpRequest, conn: HaloConnection, who: tabauth.TabIdentity) -> HttpResponse:
     retry = request.get_full_path()
@@ -163,7 +165,7 @@ def ticket(request: HttpRequest, conn: HaloConnection, who: tabauth.TabIdentity)
     try:
         ctx = context.load_context(conn, ticket_id, fresh=form.cleaned_data["fresh"])
     except context.ContextProblem as e:
-        return _problem(request, e.message, retry)
+        return _problem(request, e.message, retry if e.retry else "")
     except HaloError as e:
         return _problem(request, str(e), retry)
     panel = _panel_ctx(conn, ctx.ticket_id, ctx.contact.halo_user_id, contact=ctx.contact)
@@ -186,6 +188,7 @@ def _panel(request: HttpRequest, conn: HaloConnection, ticket_id: int, contact_i
 
 
 @require_POST
+@resilience.interactive()  # a technician waits: Halo gets a short deadline
 @tab_partial
 def send(request: HttpRequest, conn: HaloConnection, who: tabauth.TabIdentity) -> HttpResponse:
     form = forms.SendForm(request.POST)
@@ -237,6 +240,7 @@ def status(
 
 
 @require_POST
+@resilience.interactive()  # a technician waits: Halo gets a short deadline
 @tab_partial
 def override(request: HttpRequest, conn: HaloConnection, who: tabauth.TabIdentity) -> HttpResponse:
     form = forms.OverrideForm(request.POST)

@@ -45,6 +45,62 @@
     if (e.target.closest("[data-reload]")) window.location.reload();
   });
 
+  // No form of the tab ever submits natively: htmx (or the sign-in handler) sends
+  // them. A form swapped in but not yet processed by htmx (Enter pressed mid-swap)
+  // would otherwise navigate the frame away; then the technician just presses again.
+  document.addEventListener("submit", (e) => {
+    if (root.contains(e.target)) e.preventDefault();
+  });
+
+  // The resend wait (#panel's data-cooldown, in seconds) is per contact across every
+  // method: every send button stays disabled, and the note counts down, until it ends.
+  // Buttons disabled for the contact's own reasons (data-unavailable) stay disabled.
+  let cooldownEnd = 0;
+  let cooldownTimer = 0;
+  let sending = false;
+
+  function secondsLeft() {
+    return Math.max(0, Math.ceil((cooldownEnd - performance.now()) / 1000));
+  }
+
+  function paintCooldown() {
+    const left = secondsLeft();
+    for (const button of document.querySelectorAll("[data-send]")) {
+      button.disabled = sending || left > 0 || button.hasAttribute("data-unavailable");
+    }
+    const note = document.getElementById("cooldown");
+    if (note) {
+      const count = note.querySelector("[data-countdown]");
+      if (count) count.textContent = String(left);
+      note.hidden = left === 0;
+    }
+    if (left === 0 && cooldownTimer) {
+      clearInterval(cooldownTimer);
+      cooldownTimer = 0;
+    }
+  }
+
+  function startCooldown() {
+    const panel = document.getElementById("panel");
+    const seconds = panel ? parseInt(panel.dataset.cooldown || "0", 10) || 0 : 0;
+    cooldownEnd = performance.now() + seconds * 1000;
+    if (seconds > 0 && !cooldownTimer) cooldownTimer = setInterval(paintCooldown, 250);
+    paintCooldown();
+  }
+
+  document.body.addEventListener("htmx:beforeRequest", (e) => {
+    if (e.detail.elt.closest && e.detail.elt.closest("[data-send]")) {
+      sending = true;  // one send at a time, whichever button
+      paintCooldown();
+    }
+  });
+  document.body.addEventListener("htmx:afterRequest", (e) => {
+    if (e.detail.elt.closest && e.detail.elt.closest("[data-send]")) sending = false;
+    paintCooldown();
+  });
+  // Each new panel (a send, a check, the link's poll, the ticket) carries the wait anew.
+  document.body.addEventListener("htmx:afterSettle", startCooldown);
+
   function loadTicket() {
     signin.hidden = true;
     ticket.hidden = false;
