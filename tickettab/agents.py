@@ -58,8 +58,11 @@ def _lookup_once(conn: HaloConnection, agent_id: int, key: str) -> dict | None:
         known = cache.get(key)
         if known is not None:
             return known
-        if cache.get(lock) is None:  # it finished without an answer (Halo failed)
-            return None
+        if cache.get(lock) is None:
+            # It finished between our two reads: read its answer once more (None
+            # when Halo failed), or a request that raced the last poll is wrongly
+            # turned away as "Agent <id>".
+            return cache.get(key)
     return None
 
 
