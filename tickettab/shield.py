@@ -71,6 +71,9 @@ def _colour(prefs: VerificationSettings, events: list[Verification]) -> Shield:
         if v.status == S.PENDING:
             if v.is_expired:
                 continue
+            if v.method == Verification.Method.LINK:
+                # The panel below says what we wait for; the shield says what went where.
+                return Shield("amber", "Secure link sent", f"By email to {v.destination}.", v)
             return Shield(
                 "amber",
                 "Waiting for the caller",
