@@ -24,7 +24,7 @@ from oauthlib.oauth2 import BackendApplicationClient, InsecureTransportError, OA
 from requests_oauthlib import OAuth2Session
 
 from integrations import netsafe
-from integrations.halo import meter
+from integrations.halo import meter, resilience
 from integrations.halo.credentials import HaloCredentials
 from integrations.halo.errors import (
     APPLICATIONS,
@@ -32,6 +32,7 @@ from integrations.halo.errors import (
     BadCredentials,
     BadResponse,
     HaloError,
+    HaloSlow,
     MissingPermission,
     NotFound,
     Unavailable,
@@ -166,7 +167,10 @@ def fetch(creds: HaloCredentials, session: OAuth2Session) -> Token:
     from the instance's budget first: HaloBusy, and no request, when it may not go.
     """
 
-    meter.charge(meter.budget_for(creds))
+    budget = meter.budget_for(creds)
+    # Within a tab request's deadline, like every API call (resilience.py).
+    timeout = resilience.timeout_for(netsafe.CONNECT_TIMEOUT, netsafe.READ_TIMEOUT)
+    meter.charge(budget)
     _permit_http_in_development(creds.token_url)
     path = urlsplit(creds.token_url).path
     started = time.monotonic()
@@ -176,6 +180,7 @@ def fetch(creds: HaloCredentials, session: OAuth2Session) -> Token:
             client_secret=creds.client_secret,
             include_client_id=True,  # Halo wants the credentials in the form
             scope=creds.scopes,
+            timeout=timeout,
         )
         token = Token(reply["access_token"], now() + _lifetime(reply), _scope(reply))
     except HaloError as e:
@@ -186,6 +191,10 @@ def fetch(creds: HaloCredentials, session: OAuth2Session) -> Token:
         raise AddressRefused("Halo must be reached over https://.") from e
     except requests.RequestException as e:
         log_call(creds, "POST", path, type(e).__name__, started)
+        if isinstance(e, requests.Timeout):
+            resilience.breaker_for(budget.instance).timed_out()
+            if timeout is not None:
+                raise HaloSlow(reason="deadline") from e
         raise Unavailable(retryable=not isinstance(e, requests.exceptions.SSLError)) from e
     except (OAuth2Error, ValueError, TypeError, KeyError, AttributeError) as e:
         log_call(creds, "POST", path, "BadResponse", started)

@@ -39,7 +39,8 @@ def sandbox_view(endpoint: str, *, scope: str = "api") -> Callable[[View], View]
                     status = response.status_code
                     return response
                 plan = faults.plan(scope)
-                faults.sleep(plan.delay_seconds)
+                host = request.META.get("HTTP_HOST", "")
+                faults.sleep(plan.delay_seconds + faults.host_delay(host))
                 if plan.status is not None:
                     response = replies.injected(plan.status, scope)
                 else:

@@ -11,6 +11,12 @@ For each sandbox request in a fault's scope ("api", "token" or "all"), in order:
 3. status: reply with HTTP `value` in Halo's error shape instead of the real reply;
 4. malformed: the real reply, cut off half-way (still labelled JSON);
 5. expires_in (token endpoint only): issued tokens say and live `value` seconds.
+
+Apart from those (which hit every caller alike), one *host* can be made slow: a
+sandbox reached under two names (127.0.0.1 and localhost) plays two Halo instances,
+and `set_host_latency` delays every reply to one of them, the "slow neighbour" of
+the resilience tests and the bench. It lives in the cache (shared by every process
+the bench runs), not the database, so an untouched host costs one cache read.
 """
 
 from __future__ import annotations
@@ -18,11 +24,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import F, Q
 
 from integrations.sandbox.models import SandboxFault
 
 Kind = SandboxFault.Kind
+HOST_LATENCY_KEY = "sandbox:host-latency:{host}"
 
 
 @dataclass
@@ -87,3 +95,19 @@ def sleep(seconds: float) -> None:
     # A seam for tests that would rather not wait.
     if seconds > 0:
         time.sleep(seconds)
+
+
+def set_host_latency(host: str, ms: int) -> None:
+    """Delay every reply to requests addressed to `host` (as in the Host header,
+    e.g. "localhost:8000") by `ms`; 0 removes the delay."""
+    key = HOST_LATENCY_KEY.format(host=host.lower())
+    if ms > 0:
+        cache.set(key, ms, None)
+    else:
+        cache.delete(key)
+
+
+def host_delay(host: str) -> float:
+    """Seconds every reply to `host` is delayed by (set_host_latency)."""
+    ms = cache.get(HOST_LATENCY_KEY.format(host=host.lower()))
+    return (ms or 0) / 1000

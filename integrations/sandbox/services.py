@@ -72,6 +72,9 @@ Faults (see faults.py for how each plays out)
         to combine faults of different scopes.
     clear_faults() -> None
     active_faults() -> list[dict]
+    set_host_latency(host, ms) -> None
+        Delay every reply to one host name (e.g. "localhost:8000") by `ms`, 0 to
+        stop: a sandbox reached under two names plays a slow and a quick Halo.
 
 Custom tabs (Configuration > Custom Tabs; the ticket page shows each enabled one)
     An instance holds several ticket tabs, told apart here by name: each tenant
@@ -119,7 +122,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count
 
-from integrations.sandbox import customtab, ratelimit, seed, tokens
+from integrations.sandbox import customtab, faults, ratelimit, seed, tokens
 from integrations.sandbox.inbox import destination_key, find_code
 from integrations.sandbox.models import (
     ALL,
@@ -164,6 +167,7 @@ __all__ = [
     "set_agent",
     "set_custom_tabs_allowed",
     "set_faults",
+    "set_host_latency",
     "set_permissions",
     "set_preload_custom_tabs",
     "set_rate_limit",
@@ -412,6 +416,10 @@ def set_faults(
             add_fault(Kind.MALFORMED, count=malformed_count, scope=scope)
         if expires_in is not None:
             add_fault(Kind.EXPIRES_IN, expires_in, scope=SandboxFault.Scope.TOKEN)
+
+
+def set_host_latency(host: str, ms: int) -> None:
+    faults.set_host_latency(host, ms)
 
 
 def clear_faults() -> None:
