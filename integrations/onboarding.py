@@ -385,7 +385,7 @@ def activate_if_onboarded(tenant: Tenant) -> bool:
             None,
             audit.AuditEvent.Action.TENANT_ACTIVATED,
             fields=["status"],
-            detail="every onboarding step is done",
+            detail="Every onboarding step is done",
         )
     tenant.status = Tenant.Status.ACTIVE
     return True

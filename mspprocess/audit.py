@@ -103,8 +103,14 @@ class AuditEvent(models.Model):
         if labels := self.field_labels:
             parts.append(f"{join_words(labels)} changed")
         if self.detail:
-            parts.append(capfirst(self.detail))
+            # Verbatim: details hold emails and names, which must not be recased
+            # ("Acme-admin@…"); only the connection test's outcome codes get words.
+            parts.append(DETAIL_WORDS.get(self.detail, self.detail))
         return " · ".join(parts)
+
+
+# The connection test records its outcome as a code (integrations/services.py).
+DETAIL_WORDS = {"connected": "Connected", "failing": "Failing", "busy": "Halo busy: not tested"}
 
 
 # The model whose fields an action's `fields` name, for their human labels. Looked

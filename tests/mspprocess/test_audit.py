@@ -319,3 +319,12 @@ def test_it_lets_account_managers_read_the_trail_and_nobody_else_on_staff(client
     assert client.get("/admin/mspprocess/auditevent/").status_code == 200
     client.force_login(StaffFactory())
     assert client.get("/admin/mspprocess/auditevent/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_it_never_recases_an_email_or_a_name_in_the_details() -> None:
+    tenant = TenantFactory()
+    event = audit.record(tenant, None, Action.INVITATION_SENT, detail="acme-admin@example.com")
+    assert event.summary == "acme-admin@example.com"
+    event = audit.record(tenant, None, Action.CONNECTION_TESTED, detail="busy")
+    assert event.summary == "Halo busy: not tested"

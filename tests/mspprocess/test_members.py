@@ -36,8 +36,9 @@ def test_it_lists_the_members_of_the_workspace_only(client) -> None:
     response = client.get(f"/t/{me.tenant.slug}/members/")
     body = response.content.decode()
     assert response.status_code == 200
-    assert f'{me.user.username} <span class="muted">(you)</span>' in body
-    assert "Alex Lee" in body
+    # The name first when there is one, the username beside it.
+    assert '<strong>Alex Lee</strong> <span class="muted">(you)</span>' in body
+    assert f"· {me.user.username}" in body
     assert tech.user.username in body
     assert "tech@example.com" in body
     assert 'value="technician" selected' in body
