@@ -178,7 +178,9 @@ class HaloConnection(models.Model):
         """Apply new credentials (a blank secret keeps the stored one).
 
         Returns the names of the fields that changed; any change bumps the
-        credentials version and marks the connection untested. Does not save.
+        credentials version and marks the connection untested, forgetting the last
+        test's outcome: it was of other credentials, and a "signed in as" or a
+        permissions table beside new credentials would be stale. Does not save.
         """
         new = {
             "base_url": base_url,
@@ -199,6 +201,10 @@ class HaloConnection(models.Model):
         if "client_secret" in changed:
             self.secret_changed_at, self.secret_changed_by = now, by
         self.status = self.Status.UNTESTED
+        self.last_checked = None
+        self.check_results = {}
+        self.last_error = self.agent_name = ""
+        self.permissions_ok = False
         return changed
 
     def record_test(self, result: Any) -> None:

@@ -21,6 +21,7 @@ from integrations.onboarding import tenant_steps
 from integrations.services import call_usage
 from mspprocess import audit, console, progress
 from mspprocess.models import Membership, Tenant
+from mspprocess.people import display_name
 from mspprocess.readonly_admin import ReadOnlyAdmin
 from tickettab.models import VerificationSettings
 
@@ -51,9 +52,7 @@ class AccountManagerFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         staff = User.objects.filter(is_staff=True, is_active=True).exclude(pk=request.user.pk)
         choices = [("mine", "Mine"), ("none", "Nobody")]
-        choices += [
-            (str(u.pk), u.get_full_name() or u.username) for u in staff.order_by("username")
-        ]
+        choices += [(str(u.pk), display_name(u)) for u in staff.order_by("username")]
         return choices
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:

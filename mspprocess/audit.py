@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 
 from mspprocess.client_ip import client_ip
+from mspprocess.people import display_name
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -155,10 +156,6 @@ def _field_names(fields: Iterable[str]) -> list[str]:
     return names
 
 
-def _display_name(user: Any) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 def record(
     tenant: Tenant | None,
     actor: Any,
@@ -184,7 +181,7 @@ def record(
     return AuditEvent.objects.create(
         tenant=tenant,
         actor=actor,
-        actor_name=_display_name(actor)[:150] if actor is not None else "",
+        actor_name=display_name(actor)[:150] if actor is not None else "",
         action=action,
         fields=_field_names(fields),
         detail=detail,

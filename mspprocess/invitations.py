@@ -23,6 +23,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from mspprocess import audit
 from mspprocess.models import Membership, Tenant
+from mspprocess.people import display_name
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -148,12 +149,6 @@ def set_password_url(user: Any) -> str:
     return f"{settings.PUBLIC_BASE_URL}{path}"
 
 
-def _display_name(user: Any | None) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
-
-
 def send_invitation(
     membership: Membership, invited_by: Any | None, *, request: HttpRequest | None = None
 ) -> None:
@@ -169,7 +164,7 @@ def send_invitation(
     workspace_url = f"{settings.PUBLIC_BASE_URL}{tenant.get_absolute_url()}"
     ctx = {
         "msp": tenant.name,
-        "inviter": _display_name(invited_by),
+        "inviter": display_name(invited_by),
         "role": membership.get_role_display(),
         "is_admin": membership.is_admin,
         "username": user.get_username(),

@@ -18,6 +18,7 @@ from mspprocess.access import tenant_view
 from mspprocess.invitations import InvitationError, invite, send_invitation
 from mspprocess.member_forms import InviteForm, RoleForm
 from mspprocess.models import Membership, Tenant
+from mspprocess.people import display_name
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +37,7 @@ def _as_role(membership: Membership) -> str:
 
 
 def _name(membership: Membership) -> str:
-    user = membership.user
-    return user.get_full_name() or user.get_username()
+    return display_name(membership.user)
 
 
 def _refuse_if_last_admin(membership: Membership, by: Membership | None, action: str) -> None:

@@ -18,6 +18,7 @@ from integrations.models import HaloConnection
 from mspprocess.cache import CacheUnavailable
 from mspprocess.client_ip import client_ip
 from mspprocess.models import Membership
+from mspprocess.people import display_name
 from tickettab import context, forms, shield, tabauth, tabload, verification
 from tickettab.framing import tab_partial, tab_view
 from tickettab.models import Verification, VerificationSettings
@@ -118,7 +119,7 @@ def signin(request: HttpRequest, conn: HaloConnection) -> HttpResponse:
         generation=conn.tab_generation,
         kind="member",
         id=user.pk,
-        name=user.get_full_name() or user.get_username(),
+        name=display_name(user),
     )
     return JsonResponse({"token": tabauth.issue_token(identity), "name": identity.name})
 

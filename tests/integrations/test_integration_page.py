@@ -142,6 +142,9 @@ def test_it_refuses_bad_addresses_with_a_message(client, settings, address, mess
     body = response.content.decode()
     assert 'class="error"' in body
     assert message in body
+    # A banner at the top of the form says nothing was saved, and why.
+    assert "Nothing was saved. Correct the field marked below." in body
+    assert 'href="#connect-h">correct the form below' in body  # seen above the fold
     assert "typed-secret-9" not in body
     assert not HaloConnection.objects.filter(tenant=m.tenant).exclude(base_url="").exists()
 
@@ -275,3 +278,31 @@ def test_it_finds_tab_keys_again_after_secret_key_changes(settings, capsys) -> N
     call_command("rehash_tab_keys")
     assert "1 tab key digest(s) recomputed." in capsys.readouterr().out
     assert HaloConnection.objects.for_tab_key(conn.tab_key) == conn
+
+
+@live
+def test_it_forgets_the_last_test_when_the_credentials_change(client, live_halo) -> None:
+    m = AdminMembershipFactory()
+    client.force_login(m.user)
+    client.post(f"/t/{m.tenant.slug}/integration/", form(live_halo))
+    assert HaloConnection.objects.get(tenant=m.tenant).agent_name == "API Integration"
+    # New credentials that Halo's limit keeps us from testing: nothing about the old
+    # ones (signed in as, permissions granted) may stay beside them.
+    sandbox.set_rate_limit(0)
+    body = client.post(
+        f"/t/{m.tenant.slug}/integration/", form(live_halo, client_id="another-app"), follow=True
+    ).content.decode()
+    conn = HaloConnection.objects.get(tenant=m.tenant)
+    assert (conn.status, conn.last_checked, conn.check_results) == ("untested", None, {})
+    assert "signed in as API Integration" not in body
+    assert "✓ granted" not in body
+    assert "Not tested yet" in body
+
+
+@pytest.mark.django_db
+def test_it_names_the_workspace_in_the_possessive(client) -> None:
+    m = AdminMembershipFactory(tenant__name="Acme IT Services")
+    client.force_login(m.user)
+    body = client.get(f"/t/{m.tenant.slug}/integration/").content.decode()
+    assert "Connect Acme IT Services&#x27; HaloPSA" in body
+    assert "Services's" not in body and "Services&#x27;s" not in body

@@ -65,10 +65,11 @@ def test_it_shows_the_workspaces_events_newest_first_in_words(client) -> None:
 
 def test_it_marks_our_staffs_changes_and_the_systems(client) -> None:
     m = signed_in_admin(client)
-    audit.record(m.tenant, StaffFactory(username="am"), Action.CONNECTION_TAB_KEY_ROTATED)
+    staff = StaffFactory(username="am", first_name="Sam", last_name="Rivera")
+    audit.record(m.tenant, staff, Action.CONNECTION_TAB_KEY_ROTATED)
     audit.record(m.tenant, None, Action.CONNECTION_TESTED, detail="failing")
     body = client.get(url(m)).content.decode()
-    assert 'am <span class="muted">(MSP Process staff)</span>' in body
+    assert 'Sam Rivera <span class="muted">(MSP Process staff)</span>' in body
     assert '<span class="muted">MSP Process</span>' in body
 
 

@@ -172,10 +172,12 @@ def test_it_lets_an_admin_step_down_when_another_admin_remains(client) -> None:
 
 def test_it_asks_before_removing(client) -> None:
     me = signed_in(client)
-    tech = MembershipFactory(tenant=me.tenant, user__username="tess")
+    tech = MembershipFactory(
+        tenant=me.tenant, user__username="tess", user__first_name="Tess", user__last_name="Ng"
+    )
     response = client.get(f"/t/{me.tenant.slug}/members/{tech.pk}/remove/")
     body = response.content.decode()
-    assert "Remove tess?" in body
+    assert "Remove Tess Ng?" in body
     assert "Yes, remove them" in body
     assert Membership.objects.filter(pk=tech.pk).exists()
 
@@ -271,3 +273,13 @@ def test_it_sends_anonymous_visitors_to_sign_in(client, method: str, path: str) 
     assert response.status_code == 302
     assert response.url.startswith("/accounts/login/?next=")
     assert Membership.objects.filter(pk=target.pk, role=ADMIN).exists()
+
+
+def test_it_names_a_person_without_a_name_by_their_email_not_their_username(client) -> None:
+    me = signed_in(client)
+    tech = MembershipFactory(
+        tenant=me.tenant, user__username="t0", user__email="tess@acme.example", user__first_name=""
+    )
+    body = client.get(f"/t/{me.tenant.slug}/members/{tech.pk}/remove/").content.decode()
+    assert "Remove tess@acme.example?" in body
+    assert "Remove t0?" not in body

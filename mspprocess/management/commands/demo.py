@@ -74,19 +74,31 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError("The demo refuses to run with DEBUG off: it sets known passwords.")
         with transaction.atomic():
-            ensure_user("admin", email="admin@example.com", is_staff=True, is_superuser=True)
-            am = ensure_user("am", email="am@example.com", is_staff=True)
+            ensure_user(
+                "admin",
+                email="admin@example.com",
+                first_name="Robin",
+                last_name="Hale",
+                is_staff=True,
+                is_superuser=True,
+            )
+            am = ensure_user(
+                "am", email="am@example.com", first_name="Sam", last_name="Rivera", is_staff=True
+            )
             am.groups.add(Group.objects.get(name="Account managers"))
 
             acme, _ = Tenant.objects.update_or_create(
                 slug="acme",
                 defaults={"name": "Acme IT Services", "account_manager": am},
             )
-            for username, role in (
-                ("acme-admin", Membership.Role.ADMIN),
-                ("acme-tech", Membership.Role.TECHNICIAN),
+            # Named people, as a customer's would be: pages name people, not usernames.
+            for username, (first, last), role in (
+                ("acme-admin", ("Jordan", "Price"), Membership.Role.ADMIN),
+                ("acme-tech", ("Priya", "Shah"), Membership.Role.TECHNICIAN),
             ):
-                user = ensure_user(username, email=f"{username}@example.com")
+                user = ensure_user(
+                    username, email=f"{username}@example.com", first_name=first, last_name=last
+                )
                 Membership.objects.update_or_create(user=user, tenant=acme, defaults={"role": role})
 
             sandbox_lines = connect_to_sandbox(acme) if settings.HALO_SANDBOX else []
