@@ -50,6 +50,8 @@ _PRIVATE_SUFFIXES = (
     "alt",
     "arpa",
 )
+# Where the Halo sandbox is mounted (integrations/sandbox/urls.py, under the root URLs).
+SANDBOX_MOUNT = ("sandbox", "halo")
 _PATH_SEGMENT = re.compile(r"^[A-Za-z0-9._~-]+$")
 
 
@@ -67,7 +69,14 @@ def normalize_resource_server(text: str, *, allow_private: bool) -> str:
     lowered = [s.lower() for s in parts.segments]
     # Self-hosted Halo may live under a path (https://halo.example.com/halo/api);
     # anything after /api, and any page URL without it, is not part of the base.
-    prefix = parts.segments[: lowered.index("api")] if "api" in lowered else []
+    if "api" in lowered:
+        prefix = parts.segments[: lowered.index("api")]
+    elif lowered[: len(SANDBOX_MOUNT)] == list(SANDBOX_MOUNT):
+        # Our sandbox plays a Halo mounted under /sandbox/halo: its pages carry the
+        # mount, so that "the address of any Halo page works" holds for it too.
+        prefix = list(SANDBOX_MOUNT)
+    else:
+        prefix = []
     return _origin(parts) + _path(prefix, what="Resource Server")
 
 

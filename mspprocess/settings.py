@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import environ
 from cryptography.fernet import Fernet
 from csp.constants import NONE, SELF
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -191,7 +192,25 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 if HALO_SANDBOX and "EMAIL_URL" not in env.ENVIRON:
     EMAIL_BACKEND = "integrations.sandbox.devices.SandboxEmailBackend"
-DEFAULT_FROM_EMAIL = f"MSP Process <no-reply@{urlsplit(PUBLIC_BASE_URL).hostname or 'localhost'}>"
+# The sender of every email (invitations, codes, links, password resets). It must be
+# an address the mail provider lets us send as, which only the operator knows: a
+# made-up one (no-reply@ the site's host, once no-reply@127.0.0.1) lands in spam or
+# bounces. So production must name it; development uses a placeholder.
+DEFAULT_FROM_EMAIL = _raw("DEFAULT_FROM_EMAIL") or (
+    "MSP Process <no-reply@example.com>" if DEBUG else ""
+)
+if not DEFAULT_FROM_EMAIL:
+    raise ImproperlyConfigured(
+        "DEFAULT_FROM_EMAIL is not set. Set it to the address our email is sent from, "
+        'e.g. "MSP Process <no-reply@mspprocess.example.com>".'
+    )
+try:
+    validate_email(parseaddr(DEFAULT_FROM_EMAIL)[1])
+except ValidationError as e:
+    raise ImproperlyConfigured(
+        "DEFAULT_FROM_EMAIL is not an email address: use the form "
+        '"MSP Process <no-reply@mspprocess.example.com>" or a bare address.'
+    ) from e
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -40,6 +40,14 @@ ACCEPTED = [
     ("https://acme.haloservicedesk.com/api", False, "https://acme.haloservicedesk.com"),
     # Development and the sandbox (HALO_ALLOW_PRIVATE_ADDRESSES on).
     ("http://127.0.0.1:8000/sandbox/halo/api", True, "http://127.0.0.1:8000/sandbox/halo"),
+    # Any of the sandbox's pages, as "the address of any Halo page works" promises.
+    (
+        "http://localhost:8000/sandbox/halo/tickets/1001/?tab=msp",
+        True,
+        "http://localhost:8000/sandbox/halo",
+    ),
+    ("http://localhost:8000/sandbox/halo/", True, "http://localhost:8000/sandbox/halo"),
+    ("http://localhost:8000/Sandbox/Halo/devices/", True, "http://localhost:8000/sandbox/halo"),
     ("http://localhost:8000/api", True, "http://localhost:8000"),
     ("http://halo:80/api", True, "http://halo"),
     ("https://[::1]:8443/api", True, "https://[::1]:8443"),

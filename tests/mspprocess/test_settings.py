@@ -22,6 +22,7 @@ def production_env(**overrides: str) -> dict[str, str]:
         "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "ALLOWED_HOSTS": "mspprocess.example.com",
         "PUBLIC_BASE_URL": "https://mspprocess.example.com",
+        "DEFAULT_FROM_EMAIL": "MSP Process <no-reply@mspprocess.example.com>",
         "DATABASE_URL": "sqlite:////tmp/mspprocess-settings-test.sqlite3",
         "CACHE_URL": "locmemcache://",
         "HALO_SANDBOX": "false",
@@ -136,3 +137,26 @@ def test_it_refuses_a_tab_variable_that_is_not_one() -> None:
     result = run(code, production_env(HALO_TAB_HMAC_VARIABLE="hmac&x=1"))
     assert result.returncode != 0
     assert "HALO_TAB_HMAC_VARIABLE must be a Halo variable" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", "DEFAULT_FROM_EMAIL is not set"),
+        ("MSP Process <no-reply>", "DEFAULT_FROM_EMAIL is not an email address"),
+    ],
+)
+def test_it_refuses_to_start_without_a_sender_address_in_production(
+    value: str, message: str
+) -> None:
+    result = run(LOAD, production_env(DEFAULT_FROM_EMAIL=value))
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {message}" in result.stderr
+
+
+def test_it_sends_mail_from_the_configured_address() -> None:
+    sender = "Acme Support <support@acme.example>"
+    code = LOAD.replace("settings.DEBUG", "settings.DEFAULT_FROM_EMAIL, settings.SERVER_EMAIL")
+    result = run(code, production_env(DEFAULT_FROM_EMAIL=sender))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"{sender} {sender}"
