@@ -8,6 +8,7 @@ from django.conf import settings
 from integrations import addresses
 from integrations.halo import budget
 from integrations.models import CALL_SHARE_HELP, MIN_CALL_SHARE
+from mspprocess.parsing import AsciiIntegerField, reject_control_characters
 
 
 class ConnectionForm(forms.Form):
@@ -26,12 +27,14 @@ class ConnectionForm(forms.Form):
     client_id = forms.CharField(
         label="Client ID",
         max_length=200,
+        validators=[reject_control_characters],
         help_text="From your API application in Halo (Configuration > Integrations > Halo API "
         "> View Applications).",
     )
     client_secret = forms.CharField(
         label="Client Secret",
         max_length=500,
+        validators=[reject_control_characters],
         required=False,
         strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
@@ -46,6 +49,7 @@ class ConnectionForm(forms.Form):
     halo_tenant = forms.CharField(
         label="Tenant",
         max_length=100,
+        validators=[reject_control_characters],
         required=False,
         help_text="Only if Halo shows a Tenant name beside the Authorisation Server.",
     )
@@ -92,7 +96,7 @@ class ConnectionForm(forms.Form):
 
 
 class CallShareForm(forms.Form):
-    call_share = forms.IntegerField(
+    call_share = AsciiIntegerField(
         label="API calls per 5 minutes for MSP Process",
         min_value=MIN_CALL_SHARE,
         max_value=budget.HALO_LIMIT,

@@ -48,7 +48,8 @@ class DateRangeFilterForm(forms.Form):
         data = self.cleaned_data
         if start := data.get("date_from"):
             qs = qs.filter(created__gte=start_of(start))
-        if end := data.get("date_to"):
-            # The whole "to" day is included.
+        # The whole "to" day is included; the calendar's last day (9999-12-31) has no
+        # day after it, and nothing was created after it either.
+        if (end := data.get("date_to")) and end < date.max:
             qs = qs.filter(created__lt=start_of(end + timedelta(days=1)))
         return qs

@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from mspprocess.parsing import has_control_characters, parse_id
+from mspprocess.parsing import CONTROL_CHARACTERS, parse_id, reject_control_characters
 from tickettab.verification import SEND_METHODS
 
 NO_TICKET = "This tab was opened without a valid ticket number."
@@ -50,15 +50,6 @@ class TicketIdField(IdField):
         if isinstance(value, str) and value.strip().startswith("$"):
             raise ValidationError(LITERAL_TICKET, code="literal")
         return super().to_python(value)
-
-
-def _no_control_characters(value: str) -> None:
-    if has_control_characters(value):
-        raise ValidationError(
-            "This text contains invisible control characters. Type it again without "
-            "pasting from another program.",
-            code="control_characters",
-        )
 
 
 class TabForm(forms.Form):
@@ -104,11 +95,10 @@ class OverrideForm(TabForm):
     reason = forms.CharField(
         max_length=2000,
         required=False,
-        validators=[_no_control_characters],
+        validators=[reject_control_characters],
         error_messages={
             "max_length": "Keep the reason under 2,000 characters.",
-            "null_characters_not_allowed": "This text contains invisible control characters. "
-            "Type it again without pasting from another program.",
+            "null_characters_not_allowed": CONTROL_CHARACTERS,
         },
     )
 

@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from mspprocess.filters import DateRangeFilterForm
+from mspprocess.parsing import AsciiIntegerField, reject_control_characters
 from tickettab.models import Verification, VerificationSettings
 
 
@@ -42,6 +43,17 @@ class VerificationSettingsForm(forms.ModelForm):
             "tenant_hourly_cap": "A ceiling on all codes and links sent for your workspace, "
             "which limits the cost of misuse: 1 to 10000.",
         }
+        # Numbers in ASCII digits only: Django's IntegerField reads "2୩" as 23.
+        field_classes = {
+            name: AsciiIntegerField
+            for name in (
+                "code_lifetime_minutes",
+                "shield_window_minutes",
+                "override_min_reason",
+                "contact_hourly_cap",
+                "tenant_hourly_cap",
+            )
+        }
         error_messages = {
             "code_lifetime_minutes": _range_messages("a code lifetime", 2, 30, " minutes"),
             "shield_window_minutes": _range_messages("a shield time", 5, 1440, " minutes"),
@@ -62,6 +74,7 @@ class VerificationSettingsForm(forms.ModelForm):
         value = self.cleaned_data["note_outcome"].strip()
         if not value:
             raise forms.ValidationError("Enter the outcome Halo should show for our notes.")
+        reject_control_characters(value)  # it goes into every note we add to Halo
         return value
 
 

@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from integrations.sandbox import faults, ratelimit, replies, tokens
 from integrations.sandbox.models import SandboxRequest
 from integrations.sandbox.seed import ensure_seeded
+from mspprocess.parsing import INT32_MAX, parse_integer
 
 View = Callable[..., HttpResponse]
 
@@ -83,9 +84,15 @@ def api_view(endpoint: str, **permissions: str) -> Callable[[View], View]:
                 return replies.invalid_token()
             if not token.allows(permissions[method]):
                 return replies.forbidden(permissions[method])
-            # Route ids are digits (routes.py); the views take them as ints.
+            # Route ids are digits (routes.py); the views take them as ints. Halo's
+            # ids are int32, so a number beyond is no record's (and int() refuses
+            # thousands of digits).
             if "id" in kwargs:
-                kwargs["id"] = int(kwargs["id"])
+                raw = kwargs["id"]
+                number = parse_integer(raw)
+                if number is None or number > INT32_MAX:
+                    return replies.not_found(f"No record has the id {raw}.")
+                kwargs["id"] = number
             return view(request, token, *args, **kwargs)
 
         return wrapper

@@ -1,31 +1,20 @@
 """The sandbox's configuration forms: Custom Tabs, and the Halo API applications.
 
 Every input of the sandbox's pages goes through these, so that nothing a person (or
-a fuzzer) types can reach the database unchecked: numbers are ASCII and bounded, text
-is bounded and free of NUL characters (Django's CharField refuses those already).
+a fuzzer) types can reach the database unchecked: numbers are ASCII and bounded
+(mspprocess.parsing), text is bounded and free of NUL characters (Django's CharField
+refuses those already).
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django import forms
 
 from integrations.sandbox import customtab
 from integrations.sandbox.models import ALL, PERMISSIONS, SandboxAgent
-
-ASCII_INTEGER = re.compile(r"-?[0-9]{1,9}")
-
-
-class AsciiIntegerField(forms.IntegerField):
-    """An IntegerField that takes only ASCII digits: int() would read Arabic-Indic digits,
-    which no person means when typing a Halo sequence number."""
-
-    def to_python(self, value: Any) -> int | None:
-        if isinstance(value, str) and value.strip() and not ASCII_INTEGER.fullmatch(value.strip()):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
+from mspprocess.parsing import AsciiIntegerField
 
 
 class CustomTabForm(forms.Form):

@@ -7,7 +7,9 @@ out their empty fields unless the request asks `includedetails=true`, as Halo's 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 from typing import Any
 
 from django.db import transaction
@@ -26,6 +28,7 @@ from integrations.sandbox.models import (
     SandboxToken,
     SandboxUser,
 )
+from mspprocess.parsing import INT32_MAX, parse_id, parse_integer
 
 MAX_PAGE_SIZE = 100
 DEFAULT_COUNT = 50
@@ -41,10 +44,11 @@ def _int_param(request: HttpRequest, name: str, default: int | None) -> int | No
     raw = request.GET.get(name, "").strip()
     if not raw:
         return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise BadParameter(name, f"The value '{raw}' is not valid.") from None
+    # Halo's parameters are int32: other digits, and numbers beyond, are not valid.
+    value = parse_integer(raw)
+    if value is None or not -INT32_MAX - 1 <= value <= INT32_MAX:
+        raise BadParameter(name, f"The value '{raw}' is not valid.")
+    return value
 
 
 def _bool_param(request: HttpRequest, name: str) -> bool:
@@ -204,12 +208,14 @@ def _validate_action(i: int, item: Any, errors: dict[str, str]) -> dict[str, Any
         return {}
     clean: dict[str, Any] = {}
     ticket_id = item.get("ticket_id")
+    # A whole number or its ASCII digits, as an int32 id: "²" or 10**30 is no ticket.
+    number = parse_id(str(ticket_id)) if isinstance(ticket_id, int | str) else None
     if ticket_id is None or ticket_id == "":
         errors[f"{key}.ticket_id"] = "The ticket_id field is required."
-    elif isinstance(ticket_id, bool) or not str(ticket_id).isdigit():
+    elif isinstance(ticket_id, bool) or number is None or number > INT32_MAX:
         errors[f"{key}.ticket_id"] = f"The value '{ticket_id}' is not valid for ticket_id."
     else:
-        clean["ticket_id"] = int(ticket_id)
+        clean["ticket_id"] = number
     outcome = item.get("outcome")
     if not isinstance(outcome, str) or not outcome.strip():
         errors[f"{key}.outcome"] = "The outcome field is required."
@@ -219,17 +225,36 @@ def _validate_action(i: int, item: Any, errors: dict[str, str]) -> dict[str, Any
     if not isinstance(note, str | None):
         errors[f"{key}.note"] = "The note field must be a string."
     clean["note"] = note or ""
+    for name in ("outcome", "note"):
+        _check_text(item, name, key, errors)
     for name in ("hiddenfromuser", "sendemail"):
         value = item.get(name, False)
         if not isinstance(value, bool | None):
             errors[f"{key}.{name}"] = f"The value '{value}' is not valid for {name}."
         clean[name] = bool(value)
     timetaken = item.get("timetaken", 0)
-    if isinstance(timetaken, bool) or not isinstance(timetaken, int | float | None):
+    # Hours, a finite double: not NaN, an infinity or an integer past a double's range.
+    hours = 0.0 if timetaken is None else math.nan
+    if isinstance(timetaken, int | float) and not isinstance(timetaken, bool):
+        with contextlib.suppress(OverflowError):
+            hours = float(timetaken)
+    if not math.isfinite(hours):
         errors[f"{key}.timetaken"] = f"The value '{timetaken}' is not valid for timetaken."
     else:
-        clean["timetaken"] = float(timetaken or 0)
+        clean["timetaken"] = hours
     return clean
+
+
+def _check_text(item: dict[str, Any], name: str, key: str, errors: dict[str, str]) -> None:
+    """What the sandbox's columns cannot hold: NUL (PostgreSQL refuses it), and more
+    characters than the column has. Halo's own limits are unconfirmed."""
+    value = item.get(name)
+    if not isinstance(value, str):
+        return
+    if "\x00" in value:
+        errors[f"{key}.{name}"] = f"The {name} cannot contain NUL characters."
+    elif len(value) > (SandboxAction._meta.get_field(name).max_length or len(value)):
+        errors[f"{key}.{name}"] = f"The {name} is too long."
 
 
 def _post_actions(request: HttpRequest, token: SandboxToken) -> HttpResponse:

@@ -101,6 +101,8 @@ def _validate_tab(i: int, item: Any, errors: dict[str, str]) -> dict[str, Any]:
             continue  # an update may leave a field as it is
         if not isinstance(value, str) or not value.strip():
             errors[f"{key}.{name}"] = f"The {name} field is required."
+        elif "\x00" in value:  # PostgreSQL cannot store it
+            errors[f"{key}.{name}"] = f"The {name} cannot contain NUL characters."
         else:
             clean[name] = value.strip()
     if "url" in clean:

@@ -12,7 +12,6 @@ HALO_SANDBOX_TENANT. `GET api/authinfo` tells a client where to sign in.
 from __future__ import annotations
 
 import base64
-import binascii
 from urllib.parse import unquote_plus
 
 from django.conf import settings
@@ -31,7 +30,7 @@ def _client_credentials(request: HttpRequest) -> tuple[str, str]:
     if scheme.lower() == "basic":
         try:
             decoded = base64.b64decode(value.strip(), validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # binascii.Error, UnicodeError and non-ASCII text alike
             return "", ""
         client_id, _, secret = decoded.partition(":")
         # RFC 6749 §2.3.1: both halves are form-urlencoded before Basic encoding.
@@ -93,7 +92,8 @@ def _grant(request: HttpRequest) -> HttpResponse:
     client_id, secret = _client_credentials(request)
     app = (
         SandboxApplication.objects.filter(client_id=client_id).first()
-        if client_id and secret
+        # No client id holds NUL, and PostgreSQL refuses to even compare one.
+        if client_id and secret and "\x00" not in client_id
         else None
     )
     if app is None or not app.check_secret(secret):
@@ -113,7 +113,8 @@ def _grant(request: HttpRequest) -> HttpResponse:
             "The application's Agent to log in as is disabled or has been deleted.",
         )
 
-    scope = " ".join(request.POST.get("scope", "").split()) or ALL
+    # Each scope once: the token's scope column is as long as all of them, not more.
+    scope = " ".join(dict.fromkeys(request.POST.get("scope", "").split())) or ALL
     unknown = [s for s in scope.split() if s != ALL and s not in PERMISSIONS]
     if unknown:
         return replies.oauth_error(400, "invalid_scope", f"Unknown scope: {' '.join(unknown)}.")

@@ -2,41 +2,21 @@
 
 Property-based: Hypothesis throws arbitrary text (any Unicode: non-ASCII digits, NUL
 and other control characters, huge numbers, long strings) at every tab endpoint. Run
-on SQLite and, in CI, on PostgreSQL, which refuses NUL in text outright.
+on SQLite and, in CI, on PostgreSQL, which refuses NUL in text outright. The
+strategies are shared with the workspace and sandbox tests (tests/hostile.py).
 """
 
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from integrations.models import HaloConnection
+from tests.hostile import HOSTILE, NOT_AN_ID, TEXT
 from tickettab.models import Note, Verification
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-HOSTILE = settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-
-# Anything at all, biased towards what breaks parsers: digits of every script, NUL,
-# controls, very long numbers.
-TEXT = st.one_of(
-    st.text(max_size=60),
-    st.text(alphabet=st.characters(categories=["Nd", "No", "Cc", "Cf"]), max_size=30),
-    st.integers(min_value=-(10**40), max_value=10**4000).map(str),
-    st.sampled_from(
-        [
-            *("", " ", "\x00", "1\x002", "$FAULTID", "-1"),
-            *("\uff11\uff12\uff13", "\U0001d7d9\U0001d7da", "\u0663", "\u00b2"),
-        ]
-    ),
-)
-# Never a usable id: so a send or an override can never be valid, whatever the rest.
-NOT_AN_ID = TEXT.filter(lambda s: not (s.isascii() and s.strip().isdigit()))
 
 
 def nothing_stored() -> bool:
