@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -94,11 +94,36 @@ def reset_outages() -> None:
         _outages.clear()
 
 
+class ReusedClientRedisCacheClient(RedisCacheClient):
+    """Django's Redis client holder, reusing one `redis.Redis` per connection pool.
+
+    Django builds a new `redis.Redis` for every cache operation, and redis-py's
+    constructor fills a table of about 170 reply callbacks each time: about 0.1 ms of
+    CPU per `get` or `set`, and a tab open makes a dozen of them. A `redis.Redis`
+    over a pool keeps no state between commands (each takes a connection from the
+    pool and gives it back), so one per pool serves every call; the pools are
+    Django's own, as before.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            # Keyed by the pool's id: Django keeps every pool for the cache's life.
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class ResilientRedisCache(RedisCache):
     """RedisCache whose reads miss and writes drop while Redis is down."""
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
+        self._class = ReusedClientRedisCacheClient
         self._outage = _outage_for(self._servers)
 
     # -- the plumbing ---------------------------------------------------------
