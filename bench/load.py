@@ -26,6 +26,11 @@ A step with `"extract_token": true` reads the tab token from the entry page
 (`data-token="…"`), and later steps may use "{token}" in header values: that is a
 whole tab open, as the browser does it. `keepalive` reuses one connection for the
 steps of an iteration (as HaloClient's session does for its two calls).
+
+Closed-loop jobs may give `"pause_s": [low, high]`: after each iteration a thread
+waits a uniform time in that range before its next one (a technician reading the
+answer before pressing "Try again"), and `"stop_file"`: no iteration starts once
+that path exists, so a background job can run exactly as long as another one.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import random
 import re
 import resource
 import sys
@@ -153,16 +159,33 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     outcomes: dict[str, int] = {}
     lateness: list[float] = []
 
+    pause: list[float] | None = job.get("pause_s")
+    stop_file: str | None = job.get("stop_file")
+
+    def stopped() -> bool:
+        return stop_file is not None and os.path.exists(stop_file)
+
     def take() -> int | None:
         nonlocal issued
         with lock:
-            if issued >= count or time.monotonic() >= deadline:
+            if issued >= count or time.monotonic() >= deadline or stopped():
                 return None
             issued += 1
             return issued - 1
 
-    def worker() -> None:
-        while (i := take()) is not None:
+    def worker(seed: int) -> None:
+        # Seeded per thread: every run pauses alike, and threads do not move in step.
+        rng = random.Random(seed)  # noqa: S311 - a schedule, not a secret
+        first = True
+        while True:
+            if pause is not None and not first:
+                wake = time.monotonic() + rng.uniform(pause[0], pause[1])
+                # In short sleeps, so that a stop is seen at once, not a pause later.
+                while time.monotonic() < wake and not stopped():
+                    time.sleep(min(0.1, max(0.0, wake - time.monotonic())))
+            first = False
+            if (i := take()) is None:
+                break
             if schedule is not None:
                 # Open loop: wait for this iteration's arrival, and note how late a
                 # busy load generator started it (the figure is only as good as that).
@@ -186,7 +209,9 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     pids = job.get("cpu_pids", {})
     cpu_before = {name: cpu_ms(p) for name, p in pids.items()}
     own_before = own_cpu_ms()
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(job["concurrency"])]
+    threads = [
+        threading.Thread(target=worker, args=(n,), daemon=True) for n in range(job["concurrency"])
+    ]
     started = time.perf_counter()
     for t in threads:
         t.start()

@@ -10,6 +10,8 @@ THROUGHPUT_GOAL = 0.40
 HALO_CALLS_GOAL = 2.0
 CPU_RATIO_GOAL = 3.0
 CALLS_PER_OPEN_GOAL = 1.0
+SLOW_RATIO_GOAL = 1.2  # another tenant's tab open p50, with a slow neighbour ÷ without
+HEALTHZ_P99_GOAL_MS = 100.0
 MEMORY_TOLERANCE_KIB = 1024  # allocator noise; a leak of a few KiB a request is far more
 
 
@@ -72,6 +74,7 @@ def goals(f: dict[str, Any]) -> list[dict[str, Any]]:
             None if n is None else n == 1,
         )
     _customer_goals(f, add)
+    _slow_goals(f, add)
     for view, verdict in (_get(f, "queries", "verdict") or {}).items():
         counts = [_get(s, view, "queries") for s in (_get(f, "queries", "states") or {}).values()]
         value = " → ".join("✗" if c is None else str(c) for c in counts)
@@ -139,6 +142,29 @@ def _customer_goals(f: dict[str, Any], add: Callable[[str, Any, str, bool | None
     add("burst: opens answered (context, cached or busy)", value, "100 %",
         None if ratio is None else ratio >= 1.0)  # fmt: skip
     add("burst: tab open p95", _ms(b.get("open_p95_ms")), "reported", None)
+
+
+def _slow_goals(f: dict[str, Any], add: Callable[[str, Any, str, bool | None], None]) -> None:
+    """Issue 12: one tenant's Halo 20 s slow, another tenant's tab and /healthz unmoved."""
+    s = f.get("slow_neighbour") or {}
+    ratio = s.get("other_tenant_p50_ratio")
+    base, slow = _get(s, "baseline", "open_p50_ms"), _get(s, "with_slow", "open_p50_ms")
+    value = None if ratio is None else f"{ratio:.3f} ({_ms(base)} → {_ms(slow)})"
+    add("slow neighbour: other tenant's tab open p50 ÷ without", value, "≤ 1.2",
+        None if ratio is None else ratio <= SLOW_RATIO_GOAL)  # fmt: skip
+    p99 = s.get("healthz_p99_ms")
+    without = _get(s, "baseline", "healthz_p99_ms")
+    value = None if p99 is None else f"{_ms(p99)} (without: {_ms(without)})"
+    add("slow neighbour: /healthz p99", value, "< 100 ms",
+        None if p99 is None else p99 < HEALTHZ_P99_GOAL_MS)  # fmt: skip
+    t = s.get("slow_tenant") or {}
+    value = None
+    if t:
+        value = (
+            f"{t['halo_is_slow']}/{t['opens']} 'Halo is slow', p95 {_ms(t['p95_ms'])}, "
+            f"{t['mean_in_flight']} in flight"
+        )
+    add("slow neighbour: the slow tenant's opens", value, "reported", None)
 
 
 def _ms(x: float | None) -> str | None:

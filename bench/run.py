@@ -89,7 +89,7 @@ def main() -> int:
     import django
 
     django.setup()
-    from bench import customers, dayseed, figures, halo, limits, queries, report, seed
+    from bench import customers, dayseed, figures, halo, limits, queries, report, seed, slow
     from bench.jobs import Target
     from integrations.sandbox import services as sandbox
 
@@ -126,6 +126,9 @@ def main() -> int:
         )
         steps.figures["cpu_first_open_over_healthz"] = cpu.get("ratio")
         steps("memory", lambda: figures.memory(t, tally))
+        # Before the customers' phases: no share limit here, so only the slow Halo
+        # can make the slow tenant's tab say "Halo is slow".
+        steps("slow_neighbour", lambda: slow.slow_neighbour(t, tally, env))
         # What customers feel: Halo's real limit, our default share, the outbox worker.
         outbox.start()
         steps(

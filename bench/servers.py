@@ -48,6 +48,7 @@ def bench_env(app_port: int) -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DEFAULT_FROM_EMAIL": "MSP Process <no-reply@mspprocess.example.com>",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{app_port}",
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
         "CACHE_URL": REDIS_URL,
@@ -226,8 +227,11 @@ def sync_app_server(env: dict[str, str], port: int, workers: int) -> Server:
     return Server("app-sync", port, args, env)
 
 
-def sandbox_server(env: dict[str, str], port: int, workers: int, threads: int) -> Server:
-    """The Halo stand-in. Threaded, so its injected latency is latency, not a queue."""
+def sandbox_server(
+    env: dict[str, str], port: int, workers: int, threads: int, name: str = "sandbox"
+) -> Server:
+    """The Halo stand-in. Threaded, so its injected latency is latency, not a queue.
+    `name` names its log: the slow neighbour's second Halo has a log of its own."""
     args = ["bench.sandbox_wsgi:application", "--workers", str(workers)]
     args += ["--worker-class", "gthread", "--threads", str(threads), "--timeout", "60"]
-    return Server("sandbox", port, args, env)
+    return Server(name, port, args, env)
