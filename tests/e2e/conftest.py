@@ -59,6 +59,23 @@ def diagnostics(request: pytest.FixtureRequest) -> Diagnostics:
     return diag
 
 
+@pytest.fixture(autouse=True)
+def no_csp_violations(diagnostics: Diagnostics) -> Iterator[list[str]]:
+    """Fails every browser test on a Content-Security-Policy violation, in any frame
+    of any page of any context the diagnostics watch (`context`, and those a test
+    launches itself and hands to `diagnostics.watch`).
+
+    Violations are what the pages' `securitypolicyviolation` events report (helpers.
+    REPORT_CSP). A frame-ancestors refusal fires no such event: Chromium only logs it
+    in the framing page, which is how test_browser_security checks that a foreign
+    site cannot frame the tab; under Halo, a refused tab fails to load, which every
+    tab test sees.
+    """
+    yield diagnostics.csp_violations
+    if diagnostics.csp_violations:
+        pytest.fail("CSP violations:\n" + "\n".join(diagnostics.csp_violations), pytrace=False)
+
+
 @pytest.fixture
 def context(new_context: Any, diagnostics: Diagnostics) -> BrowserContext:
     # pytest-playwright's context, watched by our diagnostics. Its contexts are

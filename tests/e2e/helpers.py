@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import BrowserContext, Frame, FrameLocator, Page, expect
+from playwright.sync_api import (
+    BrowserContext,
+    ConsoleMessage,
+    Frame,
+    FrameLocator,
+    Page,
+    expect,
+)
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import Site
@@ -33,20 +40,39 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1280, "height": 800}
 
+# Playwright's init scripts are not subject to the page's CSP and run in every frame
+# (cross-site iframes included) before the page's own scripts: this listener reports
+# every Content-Security-Policy violation to the console, which Diagnostics watches.
+CSP_MARK = "Content Security Policy violation:"
+REPORT_CSP = f"""
+document.addEventListener("securitypolicyviolation", (e) => {{
+  console.error({json.dumps(CSP_MARK)} + " " + e.effectiveDirective + " blocked "
+    + (e.blockedURI || "(inline)") + " in " + e.documentURI
+    + (e.sourceFile ? " at " + e.sourceFile + ":" + e.lineNumber : "")
+    + (e.sample ? " sample: " + e.sample : ""));
+}}, true);
+"""
+
 
 # -- diagnostics for failures ---------------------------------------------------------
 
 
 class Diagnostics:
-    """The console of every page of the watched contexts, and their pictures on failure."""
+    """The console of every page of the watched contexts, and their pictures on failure.
+
+    It also collects every Content-Security-Policy violation in any frame of any page
+    of a watched context (`csp_violations`): the conftest fails the test on one.
+    """
 
     def __init__(self, test_name: str) -> None:
         self.name = re.sub(r"[^A-Za-z0-9_.-]+", "-", test_name).strip("-")
         self.contexts: list[BrowserContext] = []
         self.lines: list[str] = []
+        self.csp_violations: list[str] = []
 
     def watch(self, context: BrowserContext) -> BrowserContext:
         self.contexts.append(context)
+        context.add_init_script(REPORT_CSP)
         for page in context.pages:
             self._listen(page)
         context.on("page", self._listen)
@@ -55,12 +81,14 @@ class Diagnostics:
     def _listen(self, page: Page) -> None:
         n = sum(len(c.pages) for c in self.contexts)
         label = f"page {n}"
-        page.on(
-            "console",
-            lambda m: self.lines.append(
-                f"[{label} {page.url}] {m.type}: {m.text} ({m.location.get('url', '')})"
-            ),
-        )
+
+        def on_console(m: ConsoleMessage) -> None:
+            line = f"[{label} {page.url}] {m.type}: {m.text} ({m.location.get('url', '')})"
+            self.lines.append(line)
+            if m.text.startswith(CSP_MARK):
+                self.csp_violations.append(line)
+
+        page.on("console", on_console)
         page.on("pageerror", lambda e: self.lines.append(f"[{label} {page.url}] pageerror: {e}"))
         page.on(
             "requestfailed",
@@ -165,11 +193,36 @@ def sign_in(page: Page, site: Site, username: str, password: str) -> None:
 
 
 def open_ticket(page: Page, site: Site, ticket_id: int) -> FrameLocator:
-    """The sandbox's Halo ticket with our tab open; waits for the tab to load the ticket."""
+    """The sandbox's Halo ticket with our tab open, ready for a person's hand: the
+    ticket loaded and settled by htmx (swapped-in buttons are inert until it settles,
+    20 ms later), and the tab's frame taking the pointer (below)."""
     page.goto(site.ticket_url(ticket_id, tab="msp"))
     tab = page.frame_locator("#msp-process-tab")
-    expect(tab.locator("article.ticket")).to_have_attribute("data-ticket-id", str(ticket_id))
+    settled = tab.locator("#ticket:not(.htmx-settling) article.ticket")
+    expect(settled).to_have_attribute("data-ticket-id", str(ticket_id))
+    _wait_for_pointer(page)
     return tab
+
+
+def _wait_for_pointer(page: Page) -> None:
+    """Until the tab's frame receives mouse events. The tab is a cross-site frame, in
+    another renderer process: just after it loads, Chromium may still route the mouse
+    to Halo's page, and a click meant for a button in the tab lands on the <iframe>
+    element itself and does nothing. A person moves the mouse before clicking; so do
+    we, until the frame sees it."""
+    frame = tab_frame(page)
+    frame.evaluate(
+        """() => { window.__e2ePointer = false;
+          addEventListener("pointermove", () => { window.__e2ePointer = true; }, true); }"""
+    )
+    box = page.locator("#msp-process-tab").bounding_box()
+    assert box is not None
+    for i in range(100):
+        page.mouse.move(box["x"] + 2 + i % 2, box["y"] + 2)
+        if frame.evaluate("() => window.__e2ePointer"):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError("the tab's frame never received the mouse")
 
 
 def tab_frame(page: Page) -> Frame:

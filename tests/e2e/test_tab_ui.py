@@ -7,7 +7,6 @@ Every test here fails on a Content-Security-Policy violation in any frame.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,31 +21,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 ALICE = 201  # the end user of ticket 1001 (email and mobile in Halo)
 BRAND = "rgb(31, 95, 191)"  # --brand: a primary button's background
-
-# Playwright's init scripts are not subject to the page's CSP: this listener reports
-# every violation, in every frame, to the console the test watches.
-REPORT_CSP = """
-document.addEventListener("securitypolicyviolation", (e) => {
-  console.error("Content Security Policy violation: " + e.violatedDirective + " " + e.blockedURI);
-});
-"""
-
-
-@pytest.fixture(autouse=True)
-def no_csp_violations(context: BrowserContext) -> Iterator[list[str]]:
-    seen: list[str] = []
-    context.add_init_script(REPORT_CSP)
-
-    def watch(page: Page) -> None:
-        def on_console(message: Any) -> None:
-            if "Content Security Policy" in message.text:
-                seen.append(message.text)
-
-        page.on("console", on_console)
-
-    context.on("page", watch)
-    yield seen
-    assert not seen, "CSP violations:\n" + "\n".join(seen)
 
 
 def send_sms(page: Page, site: Site) -> Any:
