@@ -175,6 +175,7 @@ def screenshot(target: Page | Any, name: str, *, full_page: bool = False) -> Pat
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     if isinstance(target, Page):
+        target.evaluate("window.scrollTo(0, 0)")  # from its top (open_ticket scrolls)
         target.screenshot(path=str(path), full_page=full_page, animations="disabled")
     else:
         target.screenshot(path=str(path), animations="disabled")
@@ -195,27 +196,32 @@ def sign_in(page: Page, site: Site, username: str, password: str) -> None:
 def open_ticket(page: Page, site: Site, ticket_id: int) -> FrameLocator:
     """The sandbox's Halo ticket with our tab open, ready for a person's hand: the
     ticket loaded and settled by htmx (swapped-in buttons are inert until it settles,
-    20 ms later), and the tab's frame taking the pointer (below)."""
+    20 ms later), the tab's frame at the top of the window and taking the mouse."""
     page.goto(site.ticket_url(ticket_id, tab="msp"))
     tab = page.frame_locator("#msp-process-tab")
     settled = tab.locator("#ticket:not(.htmx-settling) article.ticket")
     expect(settled).to_have_attribute("data-ticket-id", str(ticket_id))
-    _wait_for_pointer(page)
+    _ready_for_the_mouse(page)
     return tab
 
 
-def _wait_for_pointer(page: Page) -> None:
-    """Until the tab's frame receives mouse events. The tab is a cross-site frame, in
-    another renderer process: just after it loads, Chromium may still route the mouse
-    to Halo's page, and a click meant for a button in the tab lands on the <iframe>
-    element itself and does nothing. A person moves the mouse before clicking; so do
-    we, until the frame sees it."""
+def _ready_for_the_mouse(page: Page) -> None:
+    """Scroll Halo's page to the tab's frame and wait until the frame gets the mouse.
+
+    The tab is a cross-site frame, drawn by another renderer process. When Halo's page
+    scrolls (as Playwright does to reach a button low in the window) Chromium may for
+    a moment still send the mouse to Halo's page: the click lands on the <iframe>
+    element and does nothing. With the frame at the top of the window its buttons need
+    no scroll of Halo's page (the tab scrolls inside its frame, which moves nothing),
+    and we move the mouse over the frame until it sees it, as a person would."""
+    frame_element = page.locator("#msp-process-tab")
+    frame_element.evaluate("f => f.scrollIntoView({block: 'start'})")
     frame = tab_frame(page)
     frame.evaluate(
         """() => { window.__e2ePointer = false;
           addEventListener("pointermove", () => { window.__e2ePointer = true; }, true); }"""
     )
-    box = page.locator("#msp-process-tab").bounding_box()
+    box = frame_element.bounding_box()
     assert box is not None
     for i in range(100):
         page.mouse.move(box["x"] + 2 + i % 2, box["y"] + 2)
