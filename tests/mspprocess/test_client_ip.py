@@ -30,7 +30,7 @@ def via_proxy(forged: str = "198.51.100.66") -> dict[str, str]:
     return {"REMOTE_ADDR": BALANCER, "HTTP_X_FORWARDED_FOR": f"{forged}, {CLIENT}"}
 
 
-def test_every_user_of_the_address_reads_the_one_helper() -> None:
+def test_it_is_the_one_helper_every_user_of_the_address_reads() -> None:
     # The audit trail, the throttles and the tab import the same function; the
     # setting tells axes the same.
     from tickettab import views as tab_views
@@ -51,7 +51,7 @@ def test_it_records_the_clients_address_behind_a_proxy(client, behind_a_proxy) -
     assert event.ip_address == CLIENT  # not the balancer's, not the forged entry
 
 
-def test_an_outsider_behind_the_same_proxy_records_nothing(client, behind_a_proxy) -> None:
+def test_it_records_nothing_for_an_outsider_behind_the_same_proxy(client, behind_a_proxy) -> None:
     tech = MembershipFactory()
     outsider = AdminMembershipFactory()  # an admin, of another tenant
     client.force_login(outsider.user)
@@ -73,7 +73,7 @@ def test_it_records_the_peer_without_a_proxy_and_ignores_the_header(client) -> N
     assert AuditEvent.objects.get().ip_address == BALANCER
 
 
-def test_the_tab_counts_sign_in_failures_per_client_behind_a_proxy(client, behind_a_proxy) -> None:
+def test_it_counts_tab_sign_in_failures_per_client_behind_a_proxy(client, behind_a_proxy) -> None:
     conn = ConnectionFactory()
     HaloConnection.objects.filter(pk=conn.pk).update(tab_secret="")
     member = MembershipFactory(tenant=conn.tenant).user
