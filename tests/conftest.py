@@ -45,6 +45,16 @@ class LiveHalo:
     client_id: str
     client_secret: str
 
+    def form(self, **overrides: str) -> dict[str, str]:
+        """The integration page's form, filled in with this sandbox's credentials."""
+        return {
+            "resource_server": self.url + "/api",
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "auth_server": "",
+            "halo_tenant": "",
+        } | overrides
+
     def connect(self, tenant: Tenant) -> HaloConnection:
         conn = services.connection_for(tenant)
         services.save_credentials(

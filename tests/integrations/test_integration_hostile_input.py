@@ -44,16 +44,6 @@ def admin(client, live_halo, monkeypatch) -> Membership:
     return m
 
 
-def valid(live_halo) -> dict[str, str]:
-    return {
-        "resource_server": live_halo.url + "/api",
-        "client_id": live_halo.client_id,
-        "client_secret": live_halo.client_secret,
-        "auth_server": "",
-        "halo_tenant": "",
-    }
-
-
 def stored(m: Membership) -> tuple[dict[str, Any], int]:
     conn = HaloConnection.objects.get(tenant=m.tenant)
     return {name: getattr(conn, name) for name in STORED}, AuditEvent.objects.count()
@@ -69,7 +59,7 @@ def test_it_survives_any_value_of_one_connection_field(
     client, live_halo, admin, field, value
 ) -> None:
     before = stored(admin)
-    response = post(client, admin, "", valid(live_halo) | {field: value})
+    response = post(client, admin, "", live_halo.form() | {field: value})
     assert response.status_code in (200, 302)
     if response.status_code == 200:  # refused: the form again, with the reason
         assert response.context["form"].errors
@@ -114,7 +104,7 @@ def test_it_refuses_control_characters_in_the_credentials(
     client, live_halo, admin, field, bad
 ) -> None:
     before = stored(admin)
-    response = post(client, admin, "", valid(live_halo) | {field: f"acme{bad}x"})
+    response = post(client, admin, "", live_halo.form() | {field: f"acme{bad}x"})
     assert response.status_code == 200
     assert "invisible control characters" in response.context["form"].errors[field][0]
     assert stored(admin) == before

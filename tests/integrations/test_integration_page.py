@@ -13,14 +13,8 @@ from tests.factories import AdminMembershipFactory, MembershipFactory, StaffFact
 live = pytest.mark.django_db(transaction=True)
 
 
-def form(live_halo, **overrides) -> dict[str, str]:
-    return {
-        "resource_server": live_halo.url + "/api",
-        "client_id": live_halo.client_id,
-        "client_secret": live_halo.client_secret,
-        "auth_server": "",
-        "halo_tenant": "",
-    } | overrides
+def form(live_halo, **overrides: str) -> dict[str, str]:
+    return live_halo.form(**overrides)
 
 
 @live
