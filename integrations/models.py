@@ -51,7 +51,9 @@ class HaloConnectionQuerySet(models.QuerySet):
     def for_tab_key(self, tab_key: str) -> HaloConnection | None:
         if not tab_key or len(tab_key) > 100:
             return None
-        return self.select_related("tenant").filter(tab_key_digest=tab_key_digest(tab_key)).first()
+        # The digest is unique: no ordering to compile and sort by, as first() would.
+        found = self.select_related("tenant").filter(tab_key_digest=tab_key_digest(tab_key))
+        return next(iter(found[:1]), None)
 
 
 class HaloConnection(models.Model):

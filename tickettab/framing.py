@@ -135,7 +135,10 @@ def tab_view(view: View) -> View:
     def wrapper(request: HttpRequest, tab_key: str, *args: Any, **kwargs: Any) -> HttpResponse:
         conn: HaloConnection | None = None
         try:
-            conn = HaloConnection.objects.for_tab_key(tab_key)
+            # The verification settings with it: every tab request reads them.
+            conn = HaloConnection.objects.select_related(
+                "tenant__verification_settings"
+            ).for_tab_key(tab_key)
             if conn is None:
                 return not_found(request)
             if conn.tenant.is_suspended:

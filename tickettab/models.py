@@ -78,13 +78,15 @@ class VerificationSettings(models.Model):
 
     @classmethod
     def for_tenant(cls, tenant: Tenant) -> VerificationSettings:
-        # Kept on the tenant instance: one request asks several times (limits, the
-        # note's outcome, the panel) and the answer does not change within it.
-        cached = getattr(tenant, "_verification_settings", None)
-        if cached is None:
-            cached, _ = cls.objects.get_or_create(tenant=tenant)
-            tenant._verification_settings = cached  # type: ignore[attr-defined]
-        return cached
+        # Django keeps the reverse one-to-one on the tenant instance: one request asks
+        # several times (limits, the note's outcome, the panel) and pays once, or not
+        # at all when the tab loaded it with the tenant (select_related).
+        try:
+            return tenant.verification_settings
+        except cls.DoesNotExist:
+            prefs, _ = cls.objects.get_or_create(tenant=tenant)
+            tenant.verification_settings = prefs
+            return prefs
 
     @property
     def enabled_methods(self) -> list[str]:

@@ -30,6 +30,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from integrations import addresses
+from mspprocess.cache import incr_and_get_many, incr_or_add
 
 WINDOW_SECONDS = 300
 BUCKET_SECONDS = 10
@@ -38,6 +39,8 @@ DEFAULT_SHARE = 100  # ours, leaving two thirds to the MSP's other tools
 BACKOFF_FIRST = 5.0
 BACKOFF_CAP = 60.0
 DAY = 24 * 3600
+# A bucket outlives the window by a bucket, so a counter never vanishes while counted.
+BUCKET_TTL = WINDOW_SECONDS + 2 * BUCKET_SECONDS
 
 Clock = Callable[[], float]
 
@@ -110,31 +113,33 @@ class Budget:
     def spend(self) -> Refusal | None:
         """Take one call from the budget; a Refusal (and nothing taken) when it may not go.
 
-        On the tab's hot path, so two cache round trips when there is room: one
-        get_many (the window and the back-off together) and one incr (an add on a
-        bucket's first call). The earlier buckets no longer grow, so the count is
-        what we read of them plus what the incr of the current one returned.
+        On the tab's hot path, so one cache round trip on Redis when there is room:
+        the current bucket is incremented and the window's earlier buckets and the
+        back-off are read together. The earlier buckets no longer grow, so the count
+        is what we read of them plus what the increment returned; a refusal gives
+        the call back (a second round trip, only then).
         """
         now = self._clock()
         window = self._window(now)
         keys = [self._bucket_key(b) for b in window]
         current = keys[-1]
         memo = self._earlier if self._earlier and self._earlier[0] == window[-1] else None
-        seen = cache.get_many([current, self._backoff_key] if memo else [*keys, self._backoff_key])
-        held = seen.get(self._backoff_key)
-        if held and float(held["until"]) > now:
-            return Refusal("backoff", float(held["until"]))
+        to_read = [self._backoff_key] if memo else [*keys[:-1], self._backoff_key]
+        count, seen = incr_and_get_many(cache, current, BUCKET_TTL, to_read)
+        seen[current] = count
         if memo:
             earlier = memo[1]
         else:
             earlier = sum(int(seen.get(k, 0)) for k in keys[:-1])
             self._earlier = (window[-1], earlier)
-        if earlier + int(seen.get(current, 0)) >= self.share:
-            return Refusal("share", self._room_at(window, keys, seen, now, memo is not None))
-        count = self._increment(current)
-        if earlier + count > self.share:
-            # Another process took the last call between our read and our incr.
+        held = seen.get(self._backoff_key)
+        if held and float(held["until"]) > now:
             cache.decr(current)
+            return Refusal("backoff", float(held["until"]))
+        if earlier + count > self.share:
+            # Over the share, or another process took the last call before our incr.
+            cache.decr(current)
+            seen[current] = count - 1
             return Refusal("share", self._room_at(window, keys, seen, now, memo is not None))
         return None
 
@@ -145,16 +150,6 @@ class Budget:
         if partial:
             seen = cache.get_many(keys)
         return _room_at(window, keys, seen, now)
-
-    def _increment(self, key: str) -> int:
-        # Outlives the window by a bucket, so a counter never vanishes while counted.
-        ttl = WINDOW_SECONDS + 2 * BUCKET_SECONDS
-        try:
-            return int(cache.incr(key))
-        except ValueError:  # the bucket's first call (or it was evicted)
-            if cache.add(key, 1, ttl):
-                return 1
-            return int(cache.incr(key))  # another process added it first
 
     # -- Halo's own limit --------------------------------------------------------------
 
@@ -180,12 +175,7 @@ class Budget:
         # The step is remembered a while after the pause ends: a second 429 soon after
         # waits longer; a quiet spell starts again from 5 s.
         cache.set(self._backoff_key, {"until": until, "step": step}, int(delay + BACKOFF_CAP))
-        key = self._limited_key(now)
-        cache.add(key, 0, DAY + 3600)
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.add(key, 1, DAY + 3600)
+        incr_or_add(cache, self._limited_key(now), DAY + 3600)
         return until
 
     def limited_today(self) -> int:

@@ -24,6 +24,8 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
+from mspprocess.cache import incr_or_add
+
 DEFAULT_LIMIT = 300
 DEFAULT_WINDOW_SECONDS = 300
 BUCKETS = 30  # 10-second buckets for Halo's 5-minute window
@@ -83,18 +85,8 @@ def admit(now: float | None = None) -> bool:
 
 
 def _increment(key: str) -> int:
-    # add() then incr(): incr() alone fails on a missing key, and add() is a no-op when
-    # another process created the counter first. The counter expires once its bucket
-    # has left the window; should it expire between the two calls, start it again.
-    ttl = window_seconds() + _bucket_seconds()
-    for _ in range(2):
-        cache.add(key, 0, ttl)
-        try:
-            return cache.incr(key)
-        except ValueError:
-            continue
-    cache.set(key, 1, ttl)
-    return 1
+    # The counter expires once its bucket has left the window.
+    return incr_or_add(cache, key, window_seconds() + _bucket_seconds())
 
 
 def used(now: float | None = None) -> int:

@@ -10,6 +10,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from integrations.halo import budget
 from integrations.halo.budget import Budget, instance_of
+from mspprocess.cache import ResilientRedisCache
 
 
 class Clock:
@@ -88,11 +89,12 @@ def test_it_never_passes_the_share_under_concurrency() -> None:
     assert b.used() == len(granted)
 
 
-@pytest.fixture
-def two_redis_clients():
+# Ours counts in one pipelined round trip; Django's through its own incr and add.
+@pytest.fixture(params=[ResilientRedisCache, RedisCache])
+def two_redis_clients(request):
     """Two cache clients on one Redis, as two processes or hosts would have."""
     location = "redis://127.0.0.1:6379/3"
-    first, second = RedisCache(location, {}), RedisCache(location, {})
+    first, second = request.param(location, {}), request.param(location, {})
     try:
         first.clear()
     except RedisConnectionError:
@@ -114,6 +116,28 @@ def test_it_counts_across_two_cache_clients_on_one_redis(two_redis_clients, monk
         assert b.used() == 10
 
 
+def test_it_never_passes_the_share_under_concurrency_on_redis(
+    two_redis_clients, monkeypatch
+) -> None:
+    first, _ = two_redis_clients
+    monkeypatch.setattr(budget, "cache", first)
+    granted = []
+
+    def spend() -> None:
+        b = Budget("redis-threads", share=30)  # one client per request, as in the app
+        for _ in range(15):
+            if b.spend() is None:
+                granted.append(1)
+
+    threads = [threading.Thread(target=spend) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(granted) == 30  # every refusal gave its call back
+    assert Budget("redis-threads", share=30).used() == 30
+
+
 def test_it_backs_off_every_process_after_a_429_doubling_to_a_minute() -> None:
     clock = Clock()
     b = Budget("limited", share=100, clock=clock)
@@ -126,7 +150,9 @@ def test_it_backs_off_every_process_after_a_429_doubling_to_a_minute() -> None:
         assert refusal is not None and refusal.reason == "backoff"
         clock.now = until
     assert delays == [5, 10, 20, 40, 60, 60]
+    assert other.used() == 0  # a refusal takes nothing
     assert other.spend() is None  # the pause is over
+    assert other.used() == 1
     assert b.limited_today() == 6
 
 
