@@ -14,7 +14,8 @@ from integrations import services
 from integrations.halo.client import drop_shared_session
 from integrations.models import HaloConnection
 from integrations.sandbox import services as sandbox
-from mspprocess.models import Tenant
+from mspprocess.models import Membership, Tenant
+from tests.factories import AdminMembershipFactory
 from tests.integrations.sandbox.helpers import reload_urls
 
 # Browser tests need Playwright and Chromium: `make e2e` runs them (E2E=1).
@@ -35,6 +36,26 @@ def _fast_hashing_and_clean_cache(settings) -> Iterator[None]:
     # The Halo client keeps connections alive per thread; close them while the
     # live server that answered them still runs.
     drop_shared_session()
+
+
+@pytest.fixture
+def signed_in_admin(client) -> Membership:
+    """A workspace admin, signed in on `client`."""
+    m = AdminMembershipFactory(user__first_name="Alex", user__last_name="Lee")
+    client.force_login(m.user)
+    return m
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Every function named test* is collected (pytest's default), so a misnamed test
+    # is refused here rather than silently skipped.
+    misnamed = [
+        item.nodeid
+        for item in items
+        if isinstance(item, pytest.Function) and not item.originalname.startswith("test_it_")
+    ]
+    if misnamed:
+        raise pytest.UsageError("Name every test test_it_*: " + ", ".join(misnamed))
 
 
 @dataclass

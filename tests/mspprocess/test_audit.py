@@ -26,12 +26,6 @@ Action = AuditEvent.Action
 SECRET = "s3cret-Value-that-must-never-be-stored"
 
 
-def signed_in_admin(client) -> Membership:
-    m = AdminMembershipFactory(user__first_name="Alex", user__last_name="Lee")
-    client.force_login(m.user)
-    return m
-
-
 def halo_answers(monkeypatch, ok: bool = True) -> None:
     # These tests are about the trail; the real connection test is tested elsewhere.
     result = ConnectionTestResult(ok=ok, error="" if ok else "Halo rejected the Client ID.")
@@ -51,8 +45,10 @@ def actions(tenant: Tenant) -> list[str]:
 # -- the integration page -------------------------------------------------------------
 
 
-def test_it_records_saved_credentials_by_field_name_only(client, monkeypatch) -> None:
-    m = signed_in_admin(client)
+def test_it_records_saved_credentials_by_field_name_only(
+    signed_in_admin, client, monkeypatch
+) -> None:
+    m = signed_in_admin
     halo_answers(monkeypatch)
     client.post(
         f"/t/{m.tenant.slug}/integration/",
@@ -89,8 +85,8 @@ def test_it_records_only_the_secret_when_only_the_secret_changes(rf) -> None:
     assert "first-secret" not in trail_text()
 
 
-def test_it_records_a_connection_test_and_its_outcome(client, monkeypatch) -> None:
-    m = signed_in_admin(client)
+def test_it_records_a_connection_test_and_its_outcome(signed_in_admin, client, monkeypatch) -> None:
+    m = signed_in_admin
     conn = services.connection_for(m.tenant)
     services.save_credentials(
         conn,
@@ -106,8 +102,8 @@ def test_it_records_a_connection_test_and_its_outcome(client, monkeypatch) -> No
     assert tests[0].summary == "Failing"
 
 
-def test_it_records_tab_rotations_without_the_new_keys(client) -> None:
-    m = signed_in_admin(client)
+def test_it_records_tab_rotations_without_the_new_keys(signed_in_admin, client) -> None:
+    m = signed_in_admin
     client.post(f"/t/{m.tenant.slug}/integration/rotate/tab-key/")
     client.post(f"/t/{m.tenant.slug}/integration/rotate/tab-secret/")
     assert actions(m.tenant) == [
@@ -134,8 +130,8 @@ def test_it_records_an_account_managers_change_under_their_name(client, monkeypa
 # -- the settings page and the team page -----------------------------------------------
 
 
-def test_it_records_the_names_of_changed_settings(client) -> None:
-    m = signed_in_admin(client)
+def test_it_records_the_names_of_changed_settings(signed_in_admin, client) -> None:
+    m = signed_in_admin
     data = {
         "email_enabled": "on",
         "link_enabled": "on",
@@ -155,8 +151,8 @@ def test_it_records_the_names_of_changed_settings(client) -> None:
     assert event.summary == "Code by SMS and Code lifetime (minutes) changed"
 
 
-def test_it_records_an_invitation(client, mailoutbox) -> None:
-    m = signed_in_admin(client)
+def test_it_records_an_invitation(signed_in_admin, client, mailoutbox) -> None:
+    m = signed_in_admin
     client.post(
         f"/t/{m.tenant.slug}/members/invite/",
         {"email": "new@example.com", "role": Membership.Role.TECHNICIAN},
@@ -172,8 +168,10 @@ def test_it_records_an_invitation(client, mailoutbox) -> None:
     assert added.ip_address == sent.ip_address == "2001:db8::1"
 
 
-def test_it_records_no_invitation_the_mail_service_refused(client, monkeypatch) -> None:
-    m = signed_in_admin(client)
+def test_it_records_no_invitation_the_mail_service_refused(
+    signed_in_admin, client, monkeypatch
+) -> None:
+    m = signed_in_admin
 
     def refuse(self, fail_silently=False):
         raise smtplib.SMTPServerDisconnected("gone")
@@ -186,8 +184,8 @@ def test_it_records_no_invitation_the_mail_service_refused(client, monkeypatch) 
     assert actions(m.tenant) == [Action.MEMBERSHIP_ADDED]
 
 
-def test_it_records_a_role_change_and_a_removal(client) -> None:
-    m = signed_in_admin(client)
+def test_it_records_a_role_change_and_a_removal(signed_in_admin, client) -> None:
+    m = signed_in_admin
     tech = MembershipFactory(tenant=m.tenant, user__first_name="Sam", user__last_name="Roe")
     client.post(f"/t/{m.tenant.slug}/members/{tech.pk}/role/", {"role": Membership.Role.ADMIN})
     client.post(f"/t/{m.tenant.slug}/members/{tech.pk}/remove/")
@@ -198,8 +196,8 @@ def test_it_records_a_role_change_and_a_removal(client) -> None:
     assert not Membership.objects.filter(pk=tech.pk).exists()
 
 
-def test_it_records_nothing_when_the_last_admin_is_refused(client) -> None:
-    m = signed_in_admin(client)
+def test_it_records_nothing_when_the_last_admin_is_refused(signed_in_admin, client) -> None:
+    m = signed_in_admin
     client.post(f"/t/{m.tenant.slug}/members/{m.pk}/remove/")
     assert Membership.objects.filter(pk=m.pk).exists()
     assert not AuditEvent.objects.exists()

@@ -20,12 +20,6 @@ pytestmark = pytest.mark.django_db
 Action = AuditEvent.Action
 
 
-def signed_in_admin(client) -> Membership:
-    m = AdminMembershipFactory()
-    client.force_login(m.user)
-    return m
-
-
 def url(m: Membership, query: str = "") -> str:
     return f"/t/{m.tenant.slug}/audit/{query}"
 
@@ -39,8 +33,8 @@ def shown(response) -> list[str]:
     return [e.action for e in response.context["page"].object_list]
 
 
-def test_it_shows_the_workspaces_events_newest_first_in_words(client) -> None:
-    m = signed_in_admin(client)
+def test_it_shows_the_workspaces_events_newest_first_in_words(signed_in_admin, client) -> None:
+    m = signed_in_admin
     priya = UserFactory(first_name="Priya", last_name="Shah")
     first = audit.record(
         m.tenant, priya, Action.CONNECTION_CREDENTIALS_CHANGED, fields=["client_secret"]
@@ -63,8 +57,8 @@ def test_it_shows_the_workspaces_events_newest_first_in_words(client) -> None:
     assert "2 events" in body
 
 
-def test_it_marks_our_staffs_changes_and_the_systems(client) -> None:
-    m = signed_in_admin(client)
+def test_it_marks_our_staffs_changes_and_the_systems(signed_in_admin, client) -> None:
+    m = signed_in_admin
     staff = StaffFactory(username="am", first_name="Sam", last_name="Rivera")
     audit.record(m.tenant, staff, Action.CONNECTION_TAB_KEY_ROTATED)
     audit.record(m.tenant, None, Action.CONNECTION_TESTED, detail="failing")
@@ -73,8 +67,8 @@ def test_it_marks_our_staffs_changes_and_the_systems(client) -> None:
     assert '<span class="muted">MSP Process</span>' in body
 
 
-def test_it_filters_by_event_and_dates(client) -> None:
-    m = signed_in_admin(client)
+def test_it_filters_by_event_and_dates(signed_in_admin, client) -> None:
+    m = signed_in_admin
     for day, action in [
         ("2025-03-01 08:00", Action.CONNECTION_TESTED),
         ("2025-03-02 23:59", Action.MEMBERSHIP_ADDED),
@@ -93,16 +87,16 @@ def test_it_filters_by_event_and_dates(client) -> None:
     assert "matching the filters" in response.content.decode()
 
 
-def test_it_ignores_a_mistyped_date_and_explains_it(client) -> None:
-    m = signed_in_admin(client)
+def test_it_ignores_a_mistyped_date_and_explains_it(signed_in_admin, client) -> None:
+    m = signed_in_admin
     audit.record(m.tenant, m.user, Action.CONNECTION_TESTED)
     response = client.get(url(m, "?date_from=31/01/2025&action=connection.tested"))
     assert shown(response) == [Action.CONNECTION_TESTED]
     assert "Enter a date like 2025-01-31." in response.content.decode()
 
 
-def test_it_says_when_nothing_matches_and_when_nothing_happened(client) -> None:
-    m = signed_in_admin(client)
+def test_it_says_when_nothing_matches_and_when_nothing_happened(signed_in_admin, client) -> None:
+    m = signed_in_admin
     body = client.get(url(m)).content.decode()
     assert 'id="empty"' in body and "No events yet" in body
     audit.record(m.tenant, m.user, Action.CONNECTION_TESTED)
@@ -110,8 +104,8 @@ def test_it_says_when_nothing_matches_and_when_nothing_happened(client) -> None:
     assert "No event matches these filters" in body
 
 
-def test_it_pages_fifty_events_at_a_time(client) -> None:
-    m = signed_in_admin(client)
+def test_it_pages_fifty_events_at_a_time(signed_in_admin, client) -> None:
+    m = signed_in_admin
     start = timezone.now() - timedelta(hours=1)
     AuditEvent.objects.bulk_create(
         AuditEvent(
@@ -133,9 +127,9 @@ def test_it_pages_fifty_events_at_a_time(client) -> None:
 
 @pytest.mark.parametrize("count", [5, 60])
 def test_it_runs_the_same_queries_however_many_events(
-    client, django_assert_max_num_queries, count: int
+    signed_in_admin, client, django_assert_max_num_queries, count: int
 ) -> None:
-    m = signed_in_admin(client)
+    m = signed_in_admin
     users = [UserFactory(), StaffFactory()]
     AuditEvent.objects.bulk_create(
         AuditEvent(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from mspprocess.models import Membership, Tenant
+from mspprocess.models import Tenant
 from tests.factories import (
     AdminMembershipFactory,
     MembershipFactory,
@@ -19,12 +19,6 @@ from tickettab.models import Note, Verification
 pytestmark = pytest.mark.django_db
 
 S = Verification.Status
-
-
-def signed_in_admin(client) -> Membership:
-    m = AdminMembershipFactory()
-    client.force_login(m.user)
-    return m
 
 
 def at(day: int, hour: int = 12) -> datetime:
@@ -56,8 +50,8 @@ def csv_rows(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
-def test_it_lists_the_workspace_verifications_newest_first(client) -> None:
-    m = signed_in_admin(client)
+def test_it_lists_the_workspace_verifications_newest_first(signed_in_admin, client) -> None:
+    m = signed_in_admin
     VerificationFactory(tenant=m.tenant, contact_name="Older", created=at(1))
     VerificationFactory(
         tenant=m.tenant,
@@ -86,8 +80,8 @@ def test_it_lists_the_workspace_verifications_newest_first(client) -> None:
     assert response.context["active"] == "verifications"
 
 
-def test_it_filters_by_date_range_including_the_last_day(client) -> None:
-    m = signed_in_admin(client)
+def test_it_filters_by_date_range_including_the_last_day(signed_in_admin, client) -> None:
+    m = signed_in_admin
     for day in (1, 2, 3, 4):
         VerificationFactory(tenant=m.tenant, contact_name=f"Day {day}", created=at(day, 23))
     response = report(client, m.tenant, date_from="2025-03-02", date_to="2025-03-03")
@@ -96,16 +90,16 @@ def test_it_filters_by_date_range_including_the_last_day(client) -> None:
     assert contacts(report(client, m.tenant, date_to="2025-03-01")) == ["Day 1"]
 
 
-def test_it_explains_an_upside_down_date_range(client) -> None:
-    m = signed_in_admin(client)
+def test_it_explains_an_upside_down_date_range(signed_in_admin, client) -> None:
+    m = signed_in_admin
     VerificationFactory(tenant=m.tenant, created=at(2))
     response = report(client, m.tenant, date_from="2025-03-05", date_to="2025-03-01")
     assert "The end date is before the start date." in response.content.decode()
     assert contacts(response) == []  # the start date still applies
 
 
-def test_it_filters_by_technician_from_a_list_of_names(client) -> None:
-    m = signed_in_admin(client)
+def test_it_filters_by_technician_from_a_list_of_names(signed_in_admin, client) -> None:
+    m = signed_in_admin
     VerificationFactory(tenant=m.tenant, agent_name="Priya Shah", contact_name="A")
     VerificationFactory(tenant=m.tenant, agent_name="Tom Tech", contact_name="B")
     VerificationFactory(tenant=m.tenant, agent_name="Tom Tech", contact_name="C")
@@ -120,8 +114,8 @@ def test_it_filters_by_technician_from_a_list_of_names(client) -> None:
     ]
 
 
-def test_it_filters_by_outcome(client) -> None:
-    m = signed_in_admin(client)
+def test_it_filters_by_outcome(signed_in_admin, client) -> None:
+    m = signed_in_admin
     VerificationFactory(tenant=m.tenant, status=S.VERIFIED, contact_name="Good")
     VerificationFactory(tenant=m.tenant, status=S.DENIED, contact_name="Denied")
     VerificationFactory(tenant=m.tenant, status=S.LOCKED, contact_name="Locked")
@@ -129,8 +123,8 @@ def test_it_filters_by_outcome(client) -> None:
     assert contacts(report(client, m.tenant, outcome="locked")) == ["Locked"]
 
 
-def test_it_filters_by_contact_name_or_halo_user_id(client) -> None:
-    m = signed_in_admin(client)
+def test_it_filters_by_contact_name_or_halo_user_id(signed_in_admin, client) -> None:
+    m = signed_in_admin
     VerificationFactory(tenant=m.tenant, contact_name="Jane Doe", halo_user_id=201)
     VerificationFactory(tenant=m.tenant, contact_name="John Smith", halo_user_id=305)
     VerificationFactory(tenant=m.tenant, contact_name="Agent 201", halo_user_id=999)
@@ -140,8 +134,8 @@ def test_it_filters_by_contact_name_or_halo_user_id(client) -> None:
     assert contacts(report(client, m.tenant, contact="nobody")) == []
 
 
-def test_it_paginates_by_50_and_keeps_the_filters(client) -> None:
-    m = signed_in_admin(client)
+def test_it_paginates_by_50_and_keeps_the_filters(signed_in_admin, client) -> None:
+    m = signed_in_admin
     start = timezone.now()
     for i in range(60):
         VerificationFactory(
@@ -160,8 +154,8 @@ def test_it_paginates_by_50_and_keeps_the_filters(client) -> None:
     assert contacts(report(client, m.tenant, outcome="verified", page=9)) == contacts(second)
 
 
-def test_it_exports_the_filtered_rows_as_csv(client) -> None:
-    m = signed_in_admin(client)
+def test_it_exports_the_filtered_rows_as_csv(signed_in_admin, client) -> None:
+    m = signed_in_admin
     VerificationFactory(
         tenant=m.tenant,
         contact_name="Jane Doe",
@@ -197,8 +191,8 @@ def test_it_exports_the_filtered_rows_as_csv(client) -> None:
     ]
 
 
-def test_it_defuses_formulas_in_the_csv(client) -> None:
-    m = signed_in_admin(client)
+def test_it_defuses_formulas_in_the_csv(signed_in_admin, client) -> None:
+    m = signed_in_admin
     VerificationFactory(
         tenant=m.tenant,
         contact_name='=HYPERLINK("http://evil.example","x")',
@@ -216,15 +210,15 @@ def test_it_defuses_formulas_in_the_csv(client) -> None:
     assert row[4] == "Verified another way"
 
 
-def test_it_offers_the_csv_link_with_the_filters(client) -> None:
-    m = signed_in_admin(client)
+def test_it_offers_the_csv_link_with_the_filters(signed_in_admin, client) -> None:
+    m = signed_in_admin
     VerificationFactory(tenant=m.tenant)
     body = report(client, m.tenant, outcome="verified", page=1).content.decode()
     assert 'id="csv-link" href="?outcome=verified&amp;format=csv"' in body
 
 
-def test_it_shows_an_empty_state(client) -> None:
-    m = signed_in_admin(client)
+def test_it_shows_an_empty_state(signed_in_admin, client) -> None:
+    m = signed_in_admin
     body = report(client, m.tenant).content.decode()
     assert "No verifications yet." in body
     assert 'id="report"' not in body
@@ -234,8 +228,8 @@ def test_it_shows_an_empty_state(client) -> None:
     assert "No verification matches these filters." in body
 
 
-def test_it_shows_the_notes_that_have_not_reached_halo(client) -> None:
-    m = signed_in_admin(client)
+def test_it_shows_the_notes_that_have_not_reached_halo(signed_in_admin, client) -> None:
+    m = signed_in_admin
     retry_at = timezone.now() + timedelta(minutes=5)
     note(
         VerificationFactory(tenant=m.tenant, ticket_id=5001),
@@ -264,8 +258,8 @@ def test_it_shows_the_notes_that_have_not_reached_halo(client) -> None:
     assert "Notes that gave up will not be retried" in body
 
 
-def test_it_says_when_every_note_has_reached_halo(client) -> None:
-    m = signed_in_admin(client)
+def test_it_says_when_every_note_has_reached_halo(signed_in_admin, client) -> None:
+    m = signed_in_admin
     note(VerificationFactory(tenant=m.tenant), status=Note.Status.SENT)
     body = report(client, m.tenant).content.decode()
     assert 'id="outbox-clear"' in body
@@ -279,10 +273,10 @@ def _fill(tenant: Tenant, n: int) -> None:
 
 
 def test_it_runs_the_same_number_of_queries_for_5_and_60_rows(
-    client, django_assert_max_num_queries
+    signed_in_admin, client, django_assert_max_num_queries
 ) -> None:
     # Session, user, membership, technicians, count, page, outbox counts, outbox list.
-    m = signed_in_admin(client)
+    m = signed_in_admin
     _fill(m.tenant, 5)
     with django_assert_max_num_queries(8) as few:
         assert report(client, m.tenant).status_code == 200
@@ -295,10 +289,9 @@ def test_it_runs_the_same_number_of_queries_for_5_and_60_rows(
 
 
 @pytest.mark.parametrize("params", [{}, {"format": "csv"}])
-def test_it_answers_404_to_an_outsider(client, params) -> None:
+def test_it_answers_404_to_an_outsider(signed_in_admin, client, params) -> None:
     target = AdminMembershipFactory()
     VerificationFactory(tenant=target.tenant)
-    signed_in_admin(client)
     assert report(client, target.tenant, **params).status_code == 404
 
 

@@ -3,17 +3,10 @@ from __future__ import annotations
 import pytest
 
 from mspprocess.audit import AuditEvent
-from mspprocess.models import Membership
 from tests.factories import AdminMembershipFactory, MembershipFactory, TenantFactory
 from tickettab.models import VerificationSettings
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in_admin(client) -> Membership:
-    m = AdminMembershipFactory()
-    client.force_login(m.user)
-    return m
 
 
 def valid(**overrides) -> dict[str, object]:
@@ -37,8 +30,8 @@ def valid(**overrides) -> dict[str, object]:
     return data
 
 
-def test_it_shows_the_current_settings(client) -> None:
-    m = signed_in_admin(client)
+def test_it_shows_the_current_settings(signed_in_admin, client) -> None:
+    m = signed_in_admin
     VerificationSettings.objects.create(tenant=m.tenant, code_lifetime_minutes=7, sms_enabled=False)
     response = client.get(f"/t/{m.tenant.slug}/settings/")
     body = response.content.decode()
@@ -49,8 +42,8 @@ def test_it_shows_the_current_settings(client) -> None:
     assert response.context["active"] == "settings"
 
 
-def test_it_saves_and_redirects_with_a_message(client) -> None:
-    m = signed_in_admin(client)
+def test_it_saves_and_redirects_with_a_message(signed_in_admin, client) -> None:
+    m = signed_in_admin
     url = f"/t/{m.tenant.slug}/settings/"
     response = client.post(
         url,
@@ -92,9 +85,9 @@ def test_it_saves_and_redirects_with_a_message(client) -> None:
     ],
 )
 def test_it_explains_a_wrong_value_and_saves_nothing(
-    client, field: str, value: object, message: str
+    signed_in_admin, client, field: str, value: object, message: str
 ) -> None:
-    m = signed_in_admin(client)
+    m = signed_in_admin
     before = VerificationSettings.for_tenant(m.tenant)
     # The valid change in the same submission (unticking a method) is not saved either.
     response = client.post(
@@ -110,8 +103,8 @@ def test_it_explains_a_wrong_value_and_saves_nothing(
     assert after.updated == before.updated
 
 
-def test_it_warns_when_every_sending_method_is_off(client) -> None:
-    m = signed_in_admin(client)
+def test_it_warns_when_every_sending_method_is_off(signed_in_admin, client) -> None:
+    m = signed_in_admin
     url = f"/t/{m.tenant.slug}/settings/"
     response = client.post(
         url, valid(sms_enabled=None, email_enabled=None, link_enabled=None), follow=True
@@ -122,8 +115,8 @@ def test_it_warns_when_every_sending_method_is_off(client) -> None:
     assert VerificationSettings.for_tenant(m.tenant).enabled_methods == []
 
 
-def test_it_changes_only_its_own_workspace(client) -> None:
-    m = signed_in_admin(client)
+def test_it_changes_only_its_own_workspace(signed_in_admin, client) -> None:
+    m = signed_in_admin
     other = VerificationSettings.for_tenant(TenantFactory())
     client.post(f"/t/{m.tenant.slug}/settings/", valid(code_lifetime_minutes=3))
     other.refresh_from_db()
@@ -132,9 +125,8 @@ def test_it_changes_only_its_own_workspace(client) -> None:
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_it_answers_404_to_an_outsider(client, method: str) -> None:
+def test_it_answers_404_to_an_outsider(signed_in_admin, client, method: str) -> None:
     target = AdminMembershipFactory()
-    signed_in_admin(client)
     response = getattr(client, method)(
         f"/t/{target.tenant.slug}/settings/", valid(code_lifetime_minutes=3)
     )
@@ -164,8 +156,8 @@ def test_it_sends_anonymous_visitors_to_sign_in(client, method: str) -> None:
 # -- the country numbers without a country code are read in ---------------------------
 
 
-def test_it_shows_the_country_as_a_list_of_names(client) -> None:
-    m = signed_in_admin(client)
+def test_it_shows_the_country_as_a_list_of_names(signed_in_admin, client) -> None:
+    m = signed_in_admin
     body = client.get(f"/t/{m.tenant.slug}/settings/").content.decode()
     assert '<select name="country"' in body
     assert '<option value="GB" selected>United Kingdom</option>' in body
@@ -173,8 +165,8 @@ def test_it_shows_the_country_as_a_list_of_names(client) -> None:
     assert "without a country code" in body  # the help text says what it is for
 
 
-def test_it_saves_the_country(client) -> None:
-    m = signed_in_admin(client)
+def test_it_saves_the_country(signed_in_admin, client) -> None:
+    m = signed_in_admin
     response = client.post(f"/t/{m.tenant.slug}/settings/", valid(country="AU"))
     assert response.status_code == 302
     assert VerificationSettings.objects.get(tenant=m.tenant).country == "AU"
@@ -183,17 +175,16 @@ def test_it_saves_the_country(client) -> None:
 
 
 @pytest.mark.parametrize("country", ["", "XX", "gb", "United Kingdom", "GBR"])
-def test_it_refuses_a_country_not_on_the_list(client, country: str) -> None:
-    m = signed_in_admin(client)
+def test_it_refuses_a_country_not_on_the_list(signed_in_admin, client, country: str) -> None:
+    m = signed_in_admin
     response = client.post(f"/t/{m.tenant.slug}/settings/", valid(country=country))
     assert response.status_code == 200
     assert "Choose" in response.content.decode()
     assert VerificationSettings.for_tenant(m.tenant).country == "GB"
 
 
-def test_it_changes_no_other_workspaces_country(client) -> None:
+def test_it_changes_no_other_workspaces_country(signed_in_admin, client) -> None:
     target = AdminMembershipFactory()
-    signed_in_admin(client)
     response = client.post(f"/t/{target.tenant.slug}/settings/", valid(country="US"))
     assert response.status_code == 404
     assert VerificationSettings.for_tenant(target.tenant).country == "GB"
