@@ -300,10 +300,6 @@ class HaloConnection(models.Model):
     # -- onboarding --------------------------------------------------------------
 
     @property
-    def credentials_entered(self) -> bool:
-        return self.has_credentials
-
-    @property
     def permissions_complete(self) -> bool:
         # None means "not checked" (edit:tickets can only be proven by a note).
         perms = self.check_results.get("permissions") or []

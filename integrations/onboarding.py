@@ -307,16 +307,6 @@ def onboarding_steps(conn: HaloConnection) -> list[Step]:
     return tenant_steps(conn.tenant)
 
 
-def stage(steps: list[Step]) -> int:
-    """How many steps are done in order before the first one that is not (0 to TOTAL)."""
-    count = 0
-    for step in steps:
-        if not step.done:
-            break
-        count += 1
-    return count
-
-
 def remaining(steps: list[Step]) -> list[Step]:
     return [s for s in steps if not s.done]
 
@@ -337,7 +327,8 @@ def _all_done_q(upto: int = TOTAL) -> Q:
 
 def with_progress(qs: QuerySet) -> QuerySet:
     """Annotate tenants with `onboarding_<key>` (bool, one per step) and
-    `onboarding_stage` (0 to TOTAL, as `stage()` counts): one query for any number."""
+    `onboarding_stage` (0 to TOTAL: the steps done in order before the first that
+    is not): one query for any number."""
     flags = {
         annotation_name(rule.key): Case(
             When(rule.condition(), then=Value(True)),

@@ -125,10 +125,6 @@ class ShownContact:
     def has_email(self) -> bool:
         return bool(self.masked_email)
 
-    @property
-    def has_mobile(self) -> bool:
-        return not self.sms_problem
-
     @classmethod
     def of(cls, contact: Contact) -> ShownContact:
         return cls(

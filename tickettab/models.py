@@ -174,10 +174,6 @@ class Verification(models.Model):
     def is_expired(self) -> bool:
         return self.expires_at is not None and timezone.now() >= self.expires_at
 
-    @property
-    def is_success(self) -> bool:
-        return self.status in (self.Status.VERIFIED, self.Status.OVERRIDE)
-
 
 class Note(models.Model):
     """A private note for a Halo ticket, waiting in the outbox until Halo has it.

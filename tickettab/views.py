@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.contrib.auth import authenticate
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
@@ -15,8 +13,6 @@ from integrations import tab_problems
 from integrations.halo import resilience
 from integrations.halo.errors import HaloError
 from integrations.models import HaloConnection
-from mspprocess.cache import CacheUnavailable
-from mspprocess.client_ip import client_ip
 from mspprocess.models import Membership
 from mspprocess.people import display_name
 from tickettab import context, forms, shield, tabauth, tabload, verification
@@ -24,12 +20,6 @@ from tickettab.framing import tab_partial, tab_view
 from tickettab.models import Verification, VerificationSettings
 
 logger = logging.getLogger(__name__)
-
-# Failed sign-ins per tab key and address per 15 minutes, all accounts together: the
-# same high limit per address as the sign-in page (axes locks one account from one
-# address after 5), so one technician's typos do not lock the whole office's tabs.
-SIGNIN_LIMIT = settings.SIGNIN_ADDRESS_FAILURE_LIMIT
-SIGNIN_WINDOW = 15 * 60
 
 
 @require_GET
@@ -63,37 +53,14 @@ def entry(request: HttpRequest, conn: HaloConnection) -> HttpResponse:
     return render(request, "tickettab/tab.html", ctx)
 
 
-def _signin_key(conn: HaloConnection, request: HttpRequest) -> str:
-    # The client's address, not the proxy's: else one office's typos lock everyone out.
-    return f"tab:signin-fails:{conn.pk}:{client_ip(request) or ''}"
-
-
-def _count_signin_failure(key: str) -> None:
-    """One more failed tab sign-in for this tab key and address.
-
-    Without a cache the count is neither kept nor read (the read misses), so this
-    limit lets sign-ins through: they still pass axes' database-backed lockout
-    (5 failures per username, and per address) inside authenticate(). Refusing
-    every sign-in instead would lock all technicians out for a cache outage.
-    """
-    try:
-        cache.add(key, 0, SIGNIN_WINDOW)
-        cache.incr(key)
-    except CacheUnavailable:
-        pass  # mspprocess.cache has logged the outage once
-
-
 @require_POST
 @tab_view
 def signin(request: HttpRequest, conn: HaloConnection) -> HttpResponse:
     """A technician's sign-in inside the tab, for tenants without a tab secret."""
     if conn.tab_secret:
         return JsonResponse({"error": "This tab signs agents in through Halo."}, status=400)
-    key = _signin_key(conn, request)
-    if (cache.get(key) or 0) >= SIGNIN_LIMIT:
-        return JsonResponse(
-            {"error": "Too many failed sign-ins. Wait 15 minutes and try again."}, status=429
-        )
+    # Failures are throttled by django-axes inside authenticate(), per username and
+    # address and per address alone (mspprocess.staff_auth), in the database.
     form = forms.SigninForm(request.POST)
     user = (
         authenticate(
@@ -108,12 +75,10 @@ def signin(request: HttpRequest, conn: HaloConnection) -> HttpResponse:
         Membership.objects.filter(user=user, tenant_id=conn.tenant_id).first() if user else None
     )
     if membership is None:
-        _count_signin_failure(key)
         return JsonResponse(
             {"error": "Please enter a correct username and password for this workspace."},
             status=401,
         )
-    cache.delete(key)
     identity = tabauth.TabIdentity(
         tenant_id=conn.tenant_id,
         generation=conn.tab_generation,

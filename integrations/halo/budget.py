@@ -153,10 +153,6 @@ class Budget:
 
     # -- Halo's own limit --------------------------------------------------------------
 
-    def backoff_until(self) -> float | None:
-        state = cache.get(self._backoff_key)
-        return float(state["until"]) if state else None
-
     def observe_remaining(self, remaining: str | None) -> None:
         """Some Halos report `X-RateLimit-Remaining` on every reply: at 0, stop before
         the 429 rather than after it."""

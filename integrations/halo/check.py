@@ -75,16 +75,6 @@ class ConnectionTestResult:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ConnectionTestResult:
-        fields = PermissionResult.__dataclass_fields__
-        perms = [
-            PermissionResult(**{k: v for k, v in p.items() if k in fields})
-            for p in data.get("permissions") or []
-        ]
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**(known | {"permissions": perms, "ok": bool(data.get("ok"))}))
-
 
 def run_connection_test(creds: HaloCredentials) -> ConnectionTestResult:
     with HaloClient(creds, retries=0, retry_unauthorized=False) as client:

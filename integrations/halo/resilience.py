@@ -94,13 +94,6 @@ def timeout_for(connect: float, read: float) -> tuple[float, float] | None:
     return (min(connect, left), min(read, left))
 
 
-def check_deadline() -> None:
-    """HaloSlow when the deadline has passed (before a retry or its pause)."""
-    left = remaining()
-    if left is not None and left < MIN_CALL_SECONDS:
-        raise HaloSlow(reason="deadline")
-
-
 def pause_fits(delay: float) -> bool:
     """Whether a pause of `delay` seconds still leaves time for another attempt."""
     left = remaining()

@@ -166,7 +166,8 @@ def test_it_waits_after_halos_429_and_every_process_holds_off(conn, contact, clo
     note.refresh_from_db()
     assert (note.status, note.attempts) == (Note.Status.PENDING, 0)
     assert "API limit was reached" in note.last_error
-    assert meter.budget_for(conn.credentials()).backoff_until() is not None
+    refusal = meter.budget_for(conn.credentials()).spend()
+    assert refusal is not None and refusal.reason == "backoff"
     posts = sandbox.request_counts().get("POST Actions", 0)
     make_all_due()
     assert outbox.deliver(note.pk) == "waiting"  # still held off: Halo not asked

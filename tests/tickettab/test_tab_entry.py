@@ -147,6 +147,23 @@ def test_it_throttles_tab_sign_in(client) -> None:
     assert response.status_code == 429
 
 
+def test_it_locks_an_address_that_sprays_tab_sign_ins_over_many_accounts(client, settings) -> None:
+    # django-axes counts every sign-in form's failures, the tab's included, per address.
+    conn = ConnectionFactory()
+    HaloConnection.objects.filter(pk=conn.pk).update(tab_secret="")
+    member = MembershipFactory(tenant=conn.tenant).user
+    url = f"/tab/{conn.tab_key}/signin/"
+    limit = settings.SIGNIN_ADDRESS_FAILURE_LIMIT
+    statuses = [
+        client.post(url, {"username": f"guess-{i}", "password": "x"}).status_code
+        for i in range(limit)
+    ]
+    assert statuses == [401] * (limit - 1) + [429]
+    response = client.post(url, {"username": member.username, "password": PASSWORD})
+    assert response.status_code == 429
+    assert "token" not in response.json()
+
+
 def test_it_refuses_member_sign_in_when_halo_signs_agents(client) -> None:
     conn = ConnectionFactory()
     member = MembershipFactory(tenant=conn.tenant).user
