@@ -23,6 +23,7 @@ from django.urls import resolve
 from django.utils.log import log_response
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
+from django_htmx.http import reswap, retarget
 
 from integrations.models import HaloConnection
 from tickettab import agents, tabauth
@@ -172,9 +173,7 @@ def tab_partial(view: View) -> View:
             if name is None:
                 logger.warning("tab: agent %s refused for tenant %s", identity.id, conn.tenant_id)
                 response = render(request, "tickettab/partials/agent_refused.html", status=403)
-                response["HX-Retarget"] = "#ticket"
-                response["HX-Reswap"] = "innerHTML"
-                return response
+                return reswap(retarget(response, "#ticket"), "innerHTML")
             identity = replace(identity, name=name)
         return view(request, conn, identity, *args, **kwargs)
 

@@ -8,6 +8,7 @@ from django.contrib.auth import authenticate
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import reswap, retarget
 
 from integrations import tab_problems
 from integrations.halo import resilience
@@ -114,8 +115,7 @@ def _problem(
     )
     if beside_panel:
         # An action failed before it started: keep the panel, show why next to it.
-        response["HX-Retarget"] = "#tab-error"
-        response["HX-Reswap"] = "innerHTML"
+        return reswap(retarget(response, "#tab-error"), "innerHTML")
     return response
 
 

@@ -116,7 +116,6 @@ class HaloClient:
         # connections that outlive a test): a session of its own, closed with the client.
         self._owns_http = not _setting("HALO_KEEP_ALIVE", True)
         self._http = _new_session() if self._owns_http else shared_session()
-        self._oauth = tokens.oauth_session(creds, USER_AGENT)
         # The instance's budget: every request below spends from it first.
         self._budget = meter.budget_for(creds)
         # The token this client uses: read from the cache once, not once per call.
@@ -125,7 +124,6 @@ class HaloClient:
     def close(self) -> None:
         if self._owns_http:
             self._http.close()
-        self._oauth.close()
 
     def __enter__(self) -> HaloClient:
         return self
@@ -181,11 +179,11 @@ class HaloClient:
         if fresh:
             # The connection test must prove the credentials, not a cached token.
             # It is a rare, manual action, so it does not queue behind the lock.
-            self._token = tokens.fetch(self.creds, self._oauth)
+            self._token = tokens.fetch(self.creds, self._http)
             tokens.store(self.creds, self._token)
             return self._token
         if self._token is None or not self._token.usable():
-            self._token = tokens.get(self.creds, lambda: tokens.fetch(self.creds, self._oauth))
+            self._token = tokens.get(self.creds, lambda: tokens.fetch(self.creds, self._http))
         return self._token
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:

@@ -9,7 +9,6 @@ taken with `cache.add`); the others wait a few seconds for the token to appear.
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 import time
 from collections.abc import Callable
@@ -20,15 +19,13 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from django.core.cache import cache
-from oauthlib.oauth2 import BackendApplicationClient, InsecureTransportError, OAuth2Error
-from requests_oauthlib import OAuth2Session
 
 from integrations import netsafe
 from integrations.halo import meter, resilience
+from integrations.halo.budget import Budget
 from integrations.halo.credentials import HaloCredentials
 from integrations.halo.errors import (
     APPLICATIONS,
-    AddressRefused,
     BadCredentials,
     BadResponse,
     HaloError,
@@ -45,17 +42,6 @@ RENEW_BEFORE = 60  # seconds before expiry that a token counts as used up
 DEFAULT_EXPIRES_IN = 3600  # Halo's usual lifetime, for replies without expires_in
 LOCK_TIMEOUT = 30  # longer than a token request can take (5 s connect + 15 s read)
 POLL_INTERVAL = 0.05
-
-
-class _DropDebug(logging.Filter):
-    """requests-oauthlib logs the request body (with the client secret) and the
-    token it got at DEBUG level; nothing of that may reach a log."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno > logging.DEBUG
-
-
-logging.getLogger("requests_oauthlib.oauth2_session").addFilter(_DropDebug())
 
 
 @dataclass(frozen=True)
@@ -153,15 +139,14 @@ def _take_lock(creds: HaloCredentials, owner: str) -> bool:
         return True
 
 
-def oauth_session(creds: HaloCredentials, user_agent: str) -> OAuth2Session:
-    session = OAuth2Session(client=BackendApplicationClient(client_id=creds.client_id))
-    session.headers["User-Agent"] = user_agent
-    session.register_compliance_hook("access_token_response", _check_reply(creds))
-    return netsafe.safe_session(session)
-
-
-def fetch(creds: HaloCredentials, session: OAuth2Session) -> Token:
+def fetch(creds: HaloCredentials, session: requests.Session) -> Token:
     """Ask Halo's authorisation server for a new token (client credentials grant).
+
+    One form POST (RFC 6749 section 4.4) through the outbound guard's `session`.
+    Not requests-oauthlib: for the sandbox's http:// its only switch is a
+    process-wide environment variable (OAUTHLIB_INSECURE_TRANSPORT) that a request
+    would have to flip, it logs the secret at DEBUG, and Halo's replies are checked
+    here anyway (`_token_reply`).
 
     Halo counts token requests against its limit like any other, so this spends
     from the instance's budget first: HaloBusy, and no request, when it may not go.
@@ -171,24 +156,22 @@ def fetch(creds: HaloCredentials, session: OAuth2Session) -> Token:
     # Within a tab request's deadline, like every API call (resilience.py).
     timeout = resilience.timeout_for(netsafe.CONNECT_TIMEOUT, netsafe.READ_TIMEOUT)
     meter.charge(budget)
-    _permit_http_in_development(creds.token_url)
     path = urlsplit(creds.token_url).path
+    form = {
+        "grant_type": "client_credentials",
+        # Halo wants the credentials in the form (it also takes HTTP Basic).
+        "client_id": creds.client_id,
+        "client_secret": creds.client_secret,
+        "scope": creds.scopes,
+    }
     started = time.monotonic()
     try:
-        reply = session.fetch_token(
-            creds.token_url,
-            client_secret=creds.client_secret,
-            include_client_id=True,  # Halo wants the credentials in the form
-            scope=creds.scopes,
-            timeout=timeout,
-        )
+        response = session.post(creds.token_url, data=form, timeout=timeout)
+        reply = _token_reply(creds, budget, response)
         token = Token(reply["access_token"], now() + _lifetime(reply), _scope(reply))
     except HaloError as e:
         log_call(creds, "POST", path, e.status or e.kind, started)
         raise
-    except InsecureTransportError as e:
-        log_call(creds, "POST", path, "AddressRefused", started)
-        raise AddressRefused("Halo must be reached over https://.") from e
     except requests.RequestException as e:
         log_call(creds, "POST", path, type(e).__name__, started)
         if isinstance(e, requests.Timeout):
@@ -196,7 +179,7 @@ def fetch(creds: HaloCredentials, session: OAuth2Session) -> Token:
             if timeout is not None:
                 raise HaloSlow(reason="deadline") from e
         raise Unavailable(retryable=not isinstance(e, requests.exceptions.SSLError)) from e
-    except (OAuth2Error, ValueError, TypeError, KeyError, AttributeError) as e:
+    except (ValueError, TypeError, KeyError, AttributeError) as e:
         log_call(creds, "POST", path, "BadResponse", started)
         raise BadResponse("Halo's sign-in answer was not in the form we expected.") from e
     log_call(creds, "POST", path, 200, started)
@@ -222,42 +205,29 @@ def _lifetime(reply: dict[str, Any]) -> float:
 
 
 def _scope(reply: dict[str, Any]) -> str:
-    # oauthlib turns "scope" into a list; keep it as Halo's space-separated string.
+    # Halo's space-separated string; some servers answer a list.
     scope = reply.get("scope") or ""
     return " ".join(scope) if isinstance(scope, list | tuple) else str(scope)
 
 
-def _permit_http_in_development(url: str) -> None:
-    # oauthlib refuses http:// unless this variable is set; it has no other switch.
-    # SafeAdapter refuses http:// by itself whenever private addresses are not
-    # allowed, so the variable only matters where they are (sandbox, development).
-    if url.startswith("http://") and netsafe.allow_private():
-        os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
-
-
-def _check_reply(creds: HaloCredentials) -> Callable[[requests.Response], requests.Response]:
-    """A compliance hook: map Halo's error replies before oauthlib parses them."""
-    budget = meter.budget_for(creds)
-
-    def hook(response: requests.Response) -> requests.Response:
-        # A 429 holds every process off the instance (HaloBusy); any reply may say
-        # how many calls Halo has left.
-        busy = meter.observe(budget, response.status_code, response.headers)
-        if busy is not None:
-            raise busy
-        body = _json(response)
-        if response.status_code == 200:
-            if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
-                raise BadResponse(
-                    "The Authorisation Server did not answer like Halo's sign-in does.",
-                    hint="Leave the Authorisation Server empty unless Halo shows one under "
-                    "Configuration > Integrations > Halo API.",
-                    status=200,
-                )
-            return response
+def _token_reply(creds: HaloCredentials, budget: Budget, response: requests.Response) -> dict:
+    """The token reply's fields, or the error Halo's reply means."""
+    # A 429 holds every process off the instance (HaloBusy); any reply may say how
+    # many calls Halo has left.
+    busy = meter.observe(budget, response.status_code, response.headers)
+    if busy is not None:
+        raise busy
+    body = _json(response)
+    if response.status_code != 200:
         raise token_error(creds, response.status_code, body)
-
-    return hook
+    if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
+        raise BadResponse(
+            "The Authorisation Server did not answer like Halo's sign-in does.",
+            hint="Leave the Authorisation Server empty unless Halo shows one under "
+            "Configuration > Integrations > Halo API.",
+            status=200,
+        )
+    return body
 
 
 def token_error(creds: HaloCredentials, status: int, body: Any) -> HaloError:

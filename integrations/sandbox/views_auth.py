@@ -24,8 +24,8 @@ from integrations.sandbox.models import ALL, PERMISSIONS, SandboxApplication
 
 
 def _client_credentials(request: HttpRequest) -> tuple[str, str]:
-    # Halo accepts the credentials in the form or as HTTP Basic; requests-oauthlib
-    # sends Basic unless told to include the client id in the body.
+    # Halo accepts the credentials in the form or as HTTP Basic (what most OAuth
+    # clients send by default; ours sends them in the form).
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "basic":
         try:

@@ -163,7 +163,7 @@ def test_it_says_to_check_the_agent_when_the_sign_in_is_refused(
         json={"error": "invalid_grant", "error_description": "agent disabled"},
     )
     with HaloClient(creds) as halo, pytest.raises(BadCredentials) as info:
-        fetch(creds, halo._oauth)
+        fetch(creds, halo._http)
     assert "Agent to log in as" in info.value.hint
 
 
@@ -172,7 +172,7 @@ def test_it_reads_a_rate_limited_sign_in_as_busy_and_holds_off_the_api_too(
 ) -> None:
     rsps.post(TOKEN_URL, status=429, json={"Message": "Rate Limit Reached"})
     with HaloClient(creds) as halo, pytest.raises(HaloBusy) as info:
-        fetch(creds, halo._oauth)
+        fetch(creds, halo._http)
     assert (info.value.reason, info.value.status) == ("backoff", 429)
     assert "API limit was reached" in str(info.value)
     with HaloClient(creds) as halo, pytest.raises(HaloBusy):

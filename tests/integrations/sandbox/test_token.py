@@ -33,7 +33,7 @@ def test_it_issues_a_bearer_token_for_good_credentials(client, application) -> N
 
 
 def test_it_accepts_credentials_as_http_basic(client, application) -> None:
-    # requests-oauthlib sends the client credentials this way by default.
+    # Most OAuth clients send the client credentials this way by default.
     basic = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
     response = fetch_token(
         client, headers={"Authorization": f"Basic {basic}"}, client_id=None, client_secret=None
