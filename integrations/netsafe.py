@@ -31,8 +31,6 @@ from django.conf import settings
 from requests.adapters import HTTPAdapter
 from urllib3.util.connection import allowed_gai_family
 
-from integrations.halo.errors import AddressRefused, BadResponse, Unavailable
-
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 15.0
 # The read timeout is per chunk; a reply trickling in must still end.
@@ -44,6 +42,51 @@ _CHUNK = 64 * 1024
 _PINNED = "_netsafe_pinned_ip"
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class OutboundError(Exception):
+    """Why a request was refused or cut; the caller puts it in its own words (the
+    Halo client in halo/errors.py). Never raised for a reply with an error status:
+    that is the caller's to read."""
+
+
+class AddressRefused(OutboundError):
+    """Not sent: `reason` is "private" (the name or IP is not public), "scheme"
+    (not https), "unusable" (credentials in it, or no host) or "unchecked" (a
+    connection to an address send() did not check)."""
+
+    def __init__(self, reason: str, host: str = "", address: str = "") -> None:
+        super().__init__(f"{reason}: {host} {address}".strip())
+        self.reason = reason
+        self.host = host
+        self.address = address
+
+
+class NotInDns(OutboundError):
+    def __init__(self, host: str) -> None:
+        super().__init__(host)
+        self.host = host
+
+
+class Redirected(OutboundError):
+    """The reply was a redirect; it is not followed (it could point anywhere)."""
+
+    def __init__(self, status: int, location: str) -> None:
+        super().__init__(f"{status} to {location}")
+        self.status = status
+        self.location = location  # the target's scheme://host, or ""
+
+
+class TooLarge(OutboundError):
+    def __init__(self, status: int, limit: int) -> None:
+        super().__init__(f"over {limit} bytes")
+        self.status = status
+        self.limit = limit
+
+
+class TooSlow(OutboundError):
+    """The reply trickled in for longer than TOTAL_READ_SECONDS."""
+
 
 # Ranges Python's `is_global` still calls global (or did before 3.11.10/3.12.4), but
 # which can reach internal hosts: CGNAT, IETF protocol assignments, the 6to4 relay,
@@ -85,12 +128,7 @@ def resolve(host: str, port: int) -> list[IPAddress]:
     try:
         infos = socket.getaddrinfo(host, port, family=allowed_gai_family(), type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as e:
-        raise Unavailable(
-            f"We could not find {host} in DNS.",
-            hint="Check the spelling of the address; copy it from Halo under "
-            "Configuration > Integrations > Halo API.",
-            retryable=False,
-        ) from e
+        raise NotInDns(host) from e
     # sockaddr[0] may carry an IPv6 zone ("fe80::1%eth0"); such addresses are
     # link-local and refused anyway, but must still parse.
     return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
@@ -101,16 +139,13 @@ def checked_address(host: str, port: int, *, allow_private: bool) -> str:
 
     addresses = resolve(host, port)
     if not addresses:
-        raise Unavailable(f"We could not find {host} in DNS.", retryable=False)
+        raise NotInDns(host)
     if not allow_private:
         # Every answer must be public: a name that also resolves to a private address
         # is a rebinding attempt or a misconfiguration, either way not for us.
         refused = [ip for ip in addresses if not is_public(ip)]
         if refused:
-            raise AddressRefused(
-                f"That address points to a private network ({host} is {refused[0]}), "
-                "so we will not connect to it."
-            )
+            raise AddressRefused("private", host, str(refused[0]))
     return str(addresses[0])
 
 
@@ -134,12 +169,9 @@ class SafeAdapter(HTTPAdapter):
         private_ok = allow_private() if self._allow_private is None else self._allow_private
         url = urlsplit(request.url or "")
         if url.scheme != "https" and not (url.scheme == "http" and private_ok):
-            raise AddressRefused(
-                "Halo must be reached over https://.",
-                hint="Use the https:// address of your Halo instance.",
-            )
+            raise AddressRefused("scheme", url.hostname or "")
         if url.username is not None or url.password is not None or not url.hostname:
-            raise AddressRefused("That address cannot be used.")
+            raise AddressRefused("unusable")
         port = url.port or (443 if url.scheme == "https" else 80)
         ip = checked_address(url.hostname, port, allow_private=private_ok)
         setattr(request, _PINNED, ip)
@@ -157,11 +189,8 @@ class SafeAdapter(HTTPAdapter):
         if 300 <= response.status_code < 400:
             response.close()
             target = urlsplit(response.headers.get("Location", ""))
-            where = f" to {target.scheme}://{target.netloc}" if target.netloc else ""
-            raise BadResponse(
-                f"Halo answered with a redirect{where} instead of an answer.",
-                status=response.status_code,
-            )
+            where = f"{target.scheme}://{target.netloc}" if target.netloc else ""
+            raise Redirected(response.status_code, where)
         read_capped(response)
         return response
 
@@ -174,7 +203,7 @@ class SafeAdapter(HTTPAdapter):
         pinned = getattr(request, _PINNED, None)
         if pinned is None:
             # Only send() sets it; never connect to an address nobody checked.
-            raise AddressRefused("That address was not checked before connecting.")
+            raise AddressRefused("unchecked", host_params["host"])
         hostname = host_params["host"]
         host_params["host"] = pinned
         if host_params["scheme"] == "https":
@@ -191,7 +220,7 @@ def read_capped(response: requests.Response, limit: int | None = None) -> None:
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limit:
         response.close()
-        raise _too_large(response.status_code, limit)
+        raise TooLarge(response.status_code, limit)
     body = bytearray()
     deadline = time.monotonic() + TOTAL_READ_SECONDS
     # iter_content decompresses, so the cap also holds against compression bombs.
@@ -199,17 +228,11 @@ def read_capped(response: requests.Response, limit: int | None = None) -> None:
         body += chunk
         if time.monotonic() > deadline:
             response.close()
-            raise Unavailable("Halo took too long to answer.", hint="Try again in a minute.")
+            raise TooSlow
         if len(body) > limit:
             response.close()
-            raise _too_large(response.status_code, limit)
+            raise TooLarge(response.status_code, limit)
     response._content = bytes(body)  # what requests itself caches .content in
-
-
-def _too_large(status: int, limit: int) -> BadResponse:
-    return BadResponse(
-        f"Halo's answer was larger than we accept ({limit // 1024} KB).", status=status
-    )
 
 
 def safe_session(session: requests.Session | None = None) -> requests.Session:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from mspprocess import audit
 from mspprocess.access import tenant_view
+from mspprocess.errors import ReadableError
 from mspprocess.invitations import InvitationError, invite, send_invitation
 from mspprocess.member_forms import InviteForm, RoleForm
 from mspprocess.models import Membership, Tenant
@@ -26,10 +27,8 @@ admin_view = tenant_view(Membership.Role.ADMIN)
 MAIL_ERRORS = (smtplib.SMTPException, OSError, socket.timeout)
 
 
-class LastAdminError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class LastAdminError(ReadableError):
+    """A change that would leave the workspace without an admin."""
 
 
 def _as_role(membership: Membership) -> str:

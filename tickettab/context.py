@@ -16,6 +16,7 @@ from django.core.cache import cache
 from integrations.halo.client import HaloClient
 from integrations.halo.errors import HaloBusy, NotFound, Unavailable
 from integrations.models import HaloConnection
+from mspprocess.errors import ReadableError
 from tickettab import phones
 from tickettab.masking import mask_email
 from tickettab.models import VerificationSettings
@@ -42,12 +43,11 @@ STALE_TTL = 3600
 # per ticket. So the workspace setting decides (VerificationSettings.country).
 
 
-class ContextProblem(Exception):
+class ContextProblem(ReadableError):
     """The ticket cannot be worked on in the tab; the message says why."""
 
     def __init__(self, message: str, *, retry: bool = True) -> None:
         super().__init__(message)
-        self.message = message
         # False when trying again cannot help (the ticket does not exist in Halo).
         self.retry = retry
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from mspprocess.errors import ReadableError
 from mspprocess.models import Tenant
 from tickettab import phones, sms
 from tickettab.context import Contact
@@ -17,10 +18,8 @@ from tickettab.models import Verification, VerificationSettings
 logger = logging.getLogger(__name__)
 
 
-class DeliveryError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class DeliveryError(ReadableError):
+    """A code or link could not be delivered; the message says why."""
 
 
 def secure_link_url(token: str) -> str:

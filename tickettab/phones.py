@@ -21,6 +21,7 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 from phonenumbers.geodata.locale import LOCALE_DATA
 
+from mspprocess.errors import ReadableError
 from tickettab.masking import DOT, mask_phone
 
 DEFAULT_REGION = "GB"
@@ -53,13 +54,12 @@ class SmsNumber:
     masked: str
 
 
-class PhoneProblem(Exception):
+class PhoneProblem(ReadableError):
     """A Halo number we will not send to; `message` tells the technician what to fix."""
 
     def __init__(self, kind: Problem, message: str, masked: str = "") -> None:
         super().__init__(message)
         self.kind = kind
-        self.message = message
         self.masked = masked
 
 

@@ -18,6 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 import mspprocess
+from mspprocess.errors import ReadableError
 from mspprocess.logging import redact
 
 logger = logging.getLogger(__name__)
@@ -26,10 +27,8 @@ logger = logging.getLogger(__name__)
 E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
 
-class SmsError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class SmsError(ReadableError):
+    """The SMS provider refused or could not be reached; the message says what to do."""
 
 
 class ConsoleBackend:

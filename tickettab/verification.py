@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.onboarding import activate_if_onboarded
+from mspprocess.errors import ReadableError
 from mspprocess.models import Tenant
 from tickettab import codes, delivery, outbox, phones
 from tickettab.context import Contact
@@ -24,12 +25,11 @@ RESEND_COOLDOWN = timedelta(seconds=30)
 SEND_METHODS = (Verification.Method.SMS, Verification.Method.EMAIL, Verification.Method.LINK)
 
 
-class VerificationError(Exception):
+class VerificationError(ReadableError):
     """Something the technician should read: a limit, a missing detail, a wrong code."""
 
     def __init__(self, message: str, verification: Verification | None = None) -> None:
         super().__init__(message)
-        self.message = message
         self.verification = verification
 
 

@@ -41,6 +41,7 @@ from integrations.halo.errors import (
     MissingPermission,
     NotFound,
     Unavailable,
+    from_outbound,
 )
 
 logger = logging.getLogger("integrations.halo")
@@ -245,9 +246,10 @@ class HaloClient:
                     headers={"Authorization": f"Bearer {token.access_token}"},
                     timeout=timeout,
                 )
-            except HaloError as e:  # refused by SafeAdapter: address, redirect, size
-                tokens.log_call(self.creds, method, path, e.status or e.kind, started)
-                raise
+            except netsafe.OutboundError as e:  # refused: address, redirect, size
+                error = from_outbound(e)
+                tokens.log_call(self.creds, method, path, error.status or error.kind, started)
+                raise error from e
             except requests.RequestException as e:
                 tokens.log_call(self.creds, method, path, type(e).__name__, started)
                 if isinstance(e, requests.Timeout):

@@ -11,6 +11,9 @@ import math
 import time
 from typing import Any
 
+from integrations import netsafe
+from mspprocess.errors import ReadableError
+
 APPLICATIONS = "Configuration > Integrations > Halo API > View Applications"
 RESOURCE_SERVER_HINT = (
     "Check the Resource Server: copy it from Halo under Configuration > Integrations > "
@@ -28,7 +31,9 @@ def permission_fix(permission: str) -> str:
     )
 
 
-class HaloError(Exception):
+class HaloError(ReadableError):
+    """Halo (or the way to it) failed; `message` says what, `hint` what to do."""
+
     default_message = "Halo did not answer as expected."
     default_hint = ""
     # Whether trying the same request again shortly may succeed.
@@ -42,12 +47,11 @@ class HaloError(Exception):
         status: int | None = None,
         retryable: bool | None = None,
     ) -> None:
-        self.message = message or self.default_message
+        super().__init__(message or self.default_message)
         self.hint = self.default_hint if hint is None else hint
         self.status = status  # Halo's HTTP status, when there was one
         if retryable is not None:
             self.retryable = retryable
-        super().__init__(self.message)
 
     def __str__(self) -> str:
         return f"{self.message} {self.hint}".strip()
@@ -144,7 +148,7 @@ class InvalidRequest(HaloError):
 
 
 class AddressRefused(HaloError):
-    """We will not send anything to this address (see integrations.netsafe)."""
+    """We will not send anything to this address (integrations.netsafe refused it)."""
 
     default_message = "That address points to a private network, so we will not connect to it."
     default_hint = (
@@ -170,3 +174,39 @@ class HaloSlow(Unavailable):
     def __init__(self, message: str = "", *, reason: str, **kwargs: Any) -> None:
         self.reason = reason  # "deadline", "bulkhead" or "circuit"
         super().__init__(message, **kwargs)
+
+
+def from_outbound(error: netsafe.OutboundError) -> HaloError:
+    """What the outbound guard's refusal means for a Halo call, in a customer's words."""
+    if isinstance(error, netsafe.NotInDns):
+        return Unavailable(
+            f"We could not find {error.host} in DNS.",
+            hint="Check the spelling of the address; copy it from Halo under "
+            "Configuration > Integrations > Halo API.",
+            retryable=False,
+        )
+    if isinstance(error, netsafe.Redirected):
+        where = f" to {error.location}" if error.location else ""
+        return BadResponse(
+            f"Halo answered with a redirect{where} instead of an answer.", status=error.status
+        )
+    if isinstance(error, netsafe.TooLarge):
+        return BadResponse(
+            f"Halo's answer was larger than we accept ({error.limit // 1024} KB).",
+            status=error.status,
+        )
+    if isinstance(error, netsafe.TooSlow):
+        return Unavailable("Halo took too long to answer.", hint="Try again in a minute.")
+    if isinstance(error, netsafe.AddressRefused) and error.reason == "private":
+        return AddressRefused(
+            f"That address points to a private network ({error.host} is {error.address}), "
+            "so we will not connect to it."
+        )
+    if isinstance(error, netsafe.AddressRefused) and error.reason == "scheme":
+        return AddressRefused(
+            "Halo must be reached over https://.",
+            hint="Use the https:// address of your Halo instance.",
+        )
+    if isinstance(error, netsafe.AddressRefused) and error.reason == "unchecked":
+        return AddressRefused("That address was not checked before connecting.")
+    return AddressRefused("That address cannot be used.")

@@ -33,6 +33,7 @@ from integrations.halo.errors import (
     MissingPermission,
     NotFound,
     Unavailable,
+    from_outbound,
 )
 from mspprocess.cache import CacheUnavailable
 
@@ -169,6 +170,10 @@ def fetch(creds: HaloCredentials, session: requests.Session) -> Token:
         response = session.post(creds.token_url, data=form, timeout=timeout)
         reply = _token_reply(creds, budget, response)
         token = Token(reply["access_token"], now() + _lifetime(reply), _scope(reply))
+    except netsafe.OutboundError as e:  # refused: address, redirect, size
+        error = from_outbound(e)
+        log_call(creds, "POST", path, error.status or error.kind, started)
+        raise error from e
     except HaloError as e:
         log_call(creds, "POST", path, e.status or e.kind, started)
         raise

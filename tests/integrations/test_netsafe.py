@@ -9,7 +9,7 @@ import responses
 import urllib3.util.connection
 
 from integrations import netsafe
-from integrations.halo.errors import AddressRefused, BadResponse, Unavailable
+from integrations.netsafe import AddressRefused, NotInDns, Redirected, TooLarge
 from tests.integrations.halo.helpers import PUBLIC_IP, FakeDNS, install_dns
 
 URL = "https://acme.halopsa.com/api/Agent/me"
@@ -85,7 +85,8 @@ def test_it_refuses_names_resolving_to_private_addresses(
     rsps.get("https://evil.example.com/api/Agent/me", json={"id": 1})
     with pytest.raises(AddressRefused) as info:
         session.get("https://evil.example.com/api/Agent/me")
-    assert "private network" in info.value.message
+    assert (info.value.reason, info.value.host) == ("private", "evil.example.com")
+    assert info.value.address == str(ipaddress.ip_address(address))
     assert len(rsps.calls) == 0  # nothing was sent
 
 
@@ -104,8 +105,9 @@ def test_it_refuses_private_ip_literals(
     url: str, rsps: responses.RequestsMock, session: requests.Session
 ) -> None:
     rsps.get(url, json={"id": 1})
-    with pytest.raises(AddressRefused):
+    with pytest.raises(AddressRefused) as info:
         session.get(url)
+    assert info.value.reason == "private"
     assert len(rsps.calls) == 0
 
 
@@ -114,8 +116,9 @@ def test_it_refuses_a_name_with_one_private_answer_among_public_ones(
 ) -> None:
     dns.answers["mixed.example.com"] = [PUBLIC_IP, "10.0.0.1"]
     rsps.get("https://mixed.example.com/api", json={})
-    with pytest.raises(AddressRefused):
+    with pytest.raises(AddressRefused) as info:
         session.get("https://mixed.example.com/api")
+    assert (info.value.reason, info.value.address) == ("private", "10.0.0.1")
     assert len(rsps.calls) == 0
 
 
@@ -134,7 +137,7 @@ def test_it_refuses_plain_http_in_production(
     rsps.get("http://acme.halopsa.com/api", json={})
     with pytest.raises(AddressRefused) as info:
         session.get("http://acme.halopsa.com/api")
-    assert "https://" in info.value.message
+    assert info.value.reason == "scheme"
     assert len(rsps.calls) == 0
 
 
@@ -161,10 +164,9 @@ def test_it_treats_a_redirect_as_an_error(
 ) -> None:
     rsps.get(URL, status=302, headers={"Location": "http://169.254.169.254/latest/"})
     rsps.get("http://169.254.169.254/latest/", body="metadata")
-    with pytest.raises(BadResponse) as info:
+    with pytest.raises(Redirected) as info:
         session.get(URL)
-    assert "redirect" in info.value.message
-    assert info.value.status == 302
+    assert (info.value.status, info.value.location) == (302, "http://169.254.169.254")
     assert [c.request.url for c in rsps.calls] == [URL]  # the target was never requested
 
 
@@ -173,16 +175,16 @@ def test_it_refuses_an_oversize_response_while_streaming(
 ) -> None:
     # No Content-Length: the cap must hold while reading.
     rsps.get(URL, body=b"x" * (netsafe.MAX_RESPONSE_BYTES + 1))
-    with pytest.raises(BadResponse) as info:
+    with pytest.raises(TooLarge) as info:
         session.get(URL)
-    assert "larger than we accept" in info.value.message
+    assert info.value.limit == netsafe.MAX_RESPONSE_BYTES
 
 
 def test_it_refuses_an_oversize_response_by_its_declared_length(
     rsps: responses.RequestsMock, session: requests.Session
 ) -> None:
     rsps.get(URL, body=b"{}", headers={"Content-Length": str(10 * 1024 * 1024)})
-    with pytest.raises(BadResponse):
+    with pytest.raises(TooLarge):
         session.get(URL)
 
 
@@ -196,10 +198,9 @@ def test_it_accepts_a_response_at_the_cap(
 def test_it_reports_an_unknown_host(
     rsps: responses.RequestsMock, session: requests.Session
 ) -> None:
-    with pytest.raises(Unavailable) as info:
+    with pytest.raises(NotInDns) as info:
         session.get("https://nosuch.halopsa.com/api")
-    assert "nosuch.halopsa.com" in info.value.message
-    assert info.value.retryable is False
+    assert info.value.host == "nosuch.halopsa.com"
 
 
 def test_it_connects_to_the_address_it_checked(
@@ -246,8 +247,9 @@ def test_it_pins_ipv6_addresses_too(
 
 def test_it_never_connects_to_an_unchecked_address() -> None:
     request = requests.Request("GET", URL).prepare()
-    with pytest.raises(AddressRefused):
+    with pytest.raises(AddressRefused) as info:
         netsafe.SafeAdapter().build_connection_pool_key_attributes(request, True)
+    assert info.value.reason == "unchecked"
 
 
 def test_it_ignores_proxies_and_netrc_from_the_environment() -> None:
