@@ -123,7 +123,13 @@ def _parse(text: str, *, allow_private: bool, what: str) -> _Parts:
             f"The {what} cannot contain spaces. {_PASTE_RESOURCE_SERVER}", code="spaces"
         )
     url = _with_scheme(raw, what=what)
-    split = urlsplit(url)
+    try:
+        split = urlsplit(url)
+    except ValueError:  # an unbalanced "[" or "]": an IPv6 address half typed
+        raise ValidationError(
+            f"The {what} is not a web address we can read. {_PASTE_RESOURCE_SERVER}",
+            code="invalid",
+        ) from None
     scheme = split.scheme.lower()
     if scheme not in _DEFAULT_PORTS:
         raise ValidationError(

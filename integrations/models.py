@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -13,6 +11,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from integrations import addresses, tab_problems
 from integrations.halo import budget
@@ -32,11 +31,13 @@ CALL_SHARE_HELP = (
 TAB_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
+TAB_KEY_SALT = "integrations.tab-key"  # integrations/migrations/0006 uses the same
+
+
 def tab_key_digest(tab_key: str) -> str:
     """The indexed lookup value of a tab key: a keyed hash, so a leaked column
     neither reveals the keys nor lets anyone precompute them."""
-    mac = hmac.new(settings.SECRET_KEY.encode(), b"tab-key:" + tab_key.encode(), hashlib.sha256)
-    return mac.hexdigest()
+    return salted_hmac(TAB_KEY_SALT, tab_key, algorithm="sha256").hexdigest()
 
 
 def new_tab_key() -> str:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 
-from django.conf import settings
+from django.utils.crypto import salted_hmac
 
 CODE_DIGITS = 6
 
@@ -14,8 +13,7 @@ CODE_DIGITS = 6
 def _keyed_hash(purpose: str, value: str) -> str:
     # Keyed with SECRET_KEY: a copy of the database alone cannot brute-force the
     # million possible codes.
-    message = f"{purpose}:{value}".encode()
-    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+    return salted_hmac(f"tickettab.{purpose}", value, algorithm="sha256").hexdigest()
 
 
 def new_code() -> str:

@@ -64,6 +64,9 @@ REFUSED = [
     ("ftp://acme.halopsa.com", False, "https://"),
     ("javascript:alert(1)", False, "https://"),
     ("file:///etc/passwd", False, "https://"),
+    # An unbalanced bracket is an IPv6 address half typed: urlsplit cannot read it.
+    ("https://[2001:db8::1/api", True, "not a web address we can read"),
+    ("acme.halopsa.com]/api", False, "not a web address we can read"),
     ("mailto:it@acme.com", False, "user name"),
     ("https://user:pw@acme.halopsa.com/api", False, "user name"),
     ("user:pw@acme.halopsa.com", False, "user name"),
@@ -136,7 +139,13 @@ def test_it_normalizes_auth_servers_keeping_their_path(pasted: str, expected: st
 
 @pytest.mark.parametrize(
     "pasted",
-    ["http://auth.haloservicedesk.com", "https://localhost/auth", "https://10.1.2.3/auth", ""],
+    [
+        "http://auth.haloservicedesk.com",
+        "https://localhost/auth",
+        "https://10.1.2.3/auth",
+        "",
+        "https://[auth.halopsa.com/auth",
+    ],
 )
 def test_it_refuses_auth_servers_by_the_same_rules(pasted: str) -> None:
     with pytest.raises(ValidationError):
