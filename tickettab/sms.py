@@ -1,7 +1,8 @@
 """Sending SMS: a console backend for development and Twilio over its REST API.
 
 `SMS_BACKEND` names the class. A backend's `send(to, body)` returns the provider's
-message id and raises SmsError with a message a technician can act on.
+message id and raises a ReadableError (SmsError here) with a message a technician
+can act on; a backend outside this module (the sandbox's) need not import this one.
 """
 
 from __future__ import annotations
@@ -128,4 +129,9 @@ def send_sms(to: str, body: str) -> str:
     a number as typed into Halo can be read wrongly by a provider, or not at all."""
     if not E164.fullmatch(to):
         raise SmsError("The mobile number is not in international form. Refresh and try again.")
-    return get_backend().send(to, body)
+    try:
+        return get_backend().send(to, body)
+    except SmsError:
+        raise
+    except ReadableError as e:
+        raise SmsError(e.message) from e

@@ -22,22 +22,21 @@ from django.utils.html import strip_tags
 
 from integrations.sandbox.inbox import destination_key
 from integrations.sandbox.models import SandboxMessage, SandboxSwitch
+from mspprocess.errors import ReadableError
 
 SMS_FAILURE_MESSAGE = "The SMS provider refused the message (sandbox failure switch)."
 
 
 class SandboxSmsBackend:
-    """tickettab.sms's backend interface: `send(to, body)` returns a message id."""
+    """An SMS backend (tickettab/sms.py): `send(to, body)` returns a message id and
+    refuses with a ReadableError, as a provider would."""
 
     def send(self, to: str, body: str) -> str:
-        # Imported here: the sandbox must import cleanly without the tab app's modules.
-        from tickettab.sms import SmsError
-
         if SandboxSwitch.is_on(SandboxSwitch.SMS_FAILURE):
-            raise SmsError(SMS_FAILURE_MESSAGE)
+            raise ReadableError(SMS_FAILURE_MESSAGE)
         if not destination_key(to):
             # What a real provider answers for a number without digits.
-            raise SmsError("The mobile number in Halo is not a valid mobile number.")
+            raise ReadableError("The mobile number in Halo is not a valid mobile number.")
         message = SandboxMessage.objects.create(
             kind=SandboxMessage.Kind.SMS, to=to, to_key=destination_key(to), body=body
         )

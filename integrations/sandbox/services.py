@@ -100,7 +100,7 @@ Devices (messages recorded by integrations.sandbox.devices' backends)
     latest_code(to) -> str | None
         The last 6-digit code in the newest message to `to` that has one.
     set_sms_failure(failing) -> None
-        While on, SandboxSmsBackend.send raises SmsError.
+        While on, SandboxSmsBackend.send refuses every message.
 
 Request log
     request_counts() -> dict[str, int]

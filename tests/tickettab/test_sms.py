@@ -88,3 +88,16 @@ def test_it_sends_only_to_e164_numbers(twilio, settings, number) -> None:
     finally:
         sms._backend_for.cache_clear()
     assert not responses.calls
+
+
+@pytest.mark.django_db
+def test_it_passes_on_a_backends_own_refusal_as_an_sms_error(settings) -> None:
+    # The sandbox's backend refuses with a ReadableError: it does not import this app.
+    from integrations.sandbox import services as sandbox
+    from integrations.sandbox.devices import SMS_FAILURE_MESSAGE
+
+    settings.SMS_BACKEND = "integrations.sandbox.devices.SandboxSmsBackend"
+    sandbox.set_sms_failure(True)
+    with pytest.raises(sms.SmsError) as info:
+        sms.send_sms("+447700900201", "123 456 is your code")
+    assert info.value.message == SMS_FAILURE_MESSAGE

@@ -8,8 +8,8 @@ from integrations.sandbox import services
 from integrations.sandbox.devices import SandboxEmailBackend, SandboxSmsBackend
 from integrations.sandbox.inbox import find_code
 from integrations.sandbox.models import SandboxMessage
+from mspprocess.errors import ReadableError
 from tests.integrations.sandbox.helpers import PAGES
-from tickettab.sms import SmsError
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +57,7 @@ def test_it_reads_the_code_and_not_the_numbers_around_it() -> None:
 
 def test_it_fails_while_the_failure_switch_is_on() -> None:
     services.set_sms_failure(True)
-    with pytest.raises(SmsError) as raised:
+    with pytest.raises(ReadableError) as raised:
         SandboxSmsBackend().send(ALICE_MOBILE, "Your code is 482913.")
     assert raised.value.message == (
         "The SMS provider refused the message (sandbox failure switch)."
@@ -68,7 +68,7 @@ def test_it_fails_while_the_failure_switch_is_on() -> None:
 
 
 def test_it_refuses_a_number_without_digits() -> None:
-    with pytest.raises(SmsError):
+    with pytest.raises(ReadableError):
         SandboxSmsBackend().send("", "Your code is 482913.")
 
 
