@@ -21,7 +21,7 @@ from integrations import services
 from integrations.models import HaloConnection
 from integrations.sandbox import services as sandbox
 from integrations.sandbox.models import SandboxTicket, SandboxUser
-from mspprocess.models import Membership, Tenant
+from mspprocess.core.models import Membership, Tenant
 from tickettab import tabauth
 from tickettab.models import Verification
 

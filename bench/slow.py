@@ -46,7 +46,7 @@ from bench.seed import Bench
 from integrations import services
 from integrations.models import HaloConnection
 from integrations.sandbox import services as sandbox
-from mspprocess.models import Membership, Tenant
+from mspprocess.core.models import Membership, Tenant
 
 HALO_DELAY_MS = 20_000
 SLOW_TECHNICIANS = 50  # the slow tenant's tab opens in flight at once

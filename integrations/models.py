@@ -17,8 +17,8 @@ from integrations import addresses, tab_problems
 from integrations.halo import budget
 from integrations.halo.credentials import DEFAULT_SCOPES, HaloCredentials
 from integrations.tab_problems import TabProblem
-from mspprocess.fields import EncryptedTextField
-from mspprocess.models import Tenant
+from mspprocess.core.fields import EncryptedTextField
+from mspprocess.core.models import Tenant
 
 MIN_CALL_SHARE = 20  # below this, a busy morning's tab opens would mostly wait
 CALL_SHARE_HELP = (

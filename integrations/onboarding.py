@@ -46,8 +46,8 @@ from django.db.models import (
 from django.utils import timezone
 
 from integrations.models import HaloConnection
-from mspprocess import audit
-from mspprocess.models import Tenant
+from mspprocess.core import audit
+from mspprocess.core.models import Tenant
 from tickettab.models import Note, Verification
 
 if TYPE_CHECKING:

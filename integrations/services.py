@@ -11,8 +11,8 @@ from integrations import onboarding
 from integrations.halo import budget
 from integrations.halo.check import ConnectionTestResult, run_connection_test
 from integrations.models import HaloConnection
-from mspprocess import audit
-from mspprocess.models import Tenant
+from mspprocess.core import audit
+from mspprocess.core.models import Tenant
 
 if TYPE_CHECKING:
     from django.http import HttpRequest

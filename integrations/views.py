@@ -9,8 +9,8 @@ from integrations import addresses, services
 from integrations.forms import CallShareForm, ConnectionForm
 from integrations.halo.check import REQUIRED_PERMISSIONS
 from integrations.onboarding import onboarding_steps
-from mspprocess.access import tenant_view
-from mspprocess.models import Membership, Tenant
+from mspprocess.core.access import tenant_view
+from mspprocess.core.models import Membership, Tenant
 
 # Customer admins, and account managers running an onboarding session.
 integration_view = tenant_view(Membership.Role.ADMIN, staff_permission="mspprocess.change_tenant")

@@ -125,10 +125,11 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
-    "mspprocess",
+    "mspprocess.core",
     "integrations",
     "integrations.sandbox",
     "tickettab",
+    "mspprocess.console",
 ]
 
 MIDDLEWARE = [
@@ -144,7 +145,7 @@ MIDDLEWARE = [
     # Marks request.user verified once a TOTP code was entered in this session...
     "django_otp.middleware.OTPMiddleware",
     # ...which staff need before the admin opens (see STAFF_REQUIRE_2FA).
-    "mspprocess.staff_auth.StaffTwoFactorMiddleware",
+    "mspprocess.core.staff_auth.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -239,13 +240,13 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)  # the lockout page says 15 minutes
 # Spraying one password over many accounts from one address stops at this many
 # failures per address within the cool-off: far above what an office makes by typos.
 # Axes has one limit for all its parameters, so this one is checked by
-# mspprocess.staff_auth.LoginThrottleHandler.
+# mspprocess.core.staff_auth.LoginThrottleHandler.
 SIGNIN_ADDRESS_FAILURE_LIMIT = 50
 # A correct password forgives this client's own typos for that account only (not
 # everything from its address, which would let an attacker with an account of his
 # own reset the count between guesses at someone else's): see LoginThrottleHandler.
 AXES_RESET_ON_SUCCESS = True
-AXES_HANDLER = "mspprocess.staff_auth.LoginThrottleHandler"
+AXES_HANDLER = "mspprocess.core.staff_auth.LoginThrottleHandler"
 # Retries during a lockout are refused without being counted: the wait never grows
 # past 15 minutes, and an attacker's hammering writes nothing.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
@@ -257,7 +258,7 @@ AXES_CLIENT_IP_CALLABLE = "mspprocess.client_ip.client_ip"
 TRUSTED_PROXY_COUNT = 1
 # Our page (or the tab's JSON), status 429, naming neither the account nor whether
 # it exists.
-AXES_LOCKOUT_CALLABLE = "mspprocess.staff_auth.lockout_response"
+AXES_LOCKOUT_CALLABLE = "mspprocess.core.staff_auth.lockout_response"
 # Successful sign-ins are not kept (a row per sign-in, forever); failures are, only
 # until their cool-off ends.
 AXES_DISABLE_ACCESS_LOG = True

@@ -1,22 +1,28 @@
+"""The root URLs: each app's own addresses, and its workspace pages included once
+under /t/<slug>/ (each app's `workspace_urls`, as healthchecks includes check_urls)."""
+
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from integrations import urls as integration_urls
 from mspprocess import views
+from mspprocess.core import urls as core_urls
+from tickettab import urls as tab_urls
+
+workspace_urls = [
+    *core_urls.workspace_urls,
+    *integration_urls.workspace_urls,
+    *tab_urls.workspace_urls,
+]
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("accounts/", include("django.contrib.auth.urls")),
-    path("t/<slug:slug>/", views.tenant_home, name="tenant_home"),
-    path("", include("integrations.urls")),
+    path("", include("mspprocess.core.urls")),
+    path("t/<slug:slug>/", include(workspace_urls)),
     path("", include("tickettab.urls")),
-    path("", include("tickettab.workspace_urls")),
-    path("", include("mspprocess.member_urls")),
-    path("", include("mspprocess.audit_urls")),
-    path("", include("mspprocess.staff_urls")),
     path("admin/", admin.site.urls),
 ]
 

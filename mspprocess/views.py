@@ -2,44 +2,14 @@ from __future__ import annotations
 
 import logging
 
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 
-from mspprocess.access import tenant_view
-from mspprocess.models import Membership, Tenant
 from tickettab import heartbeat
 
 logger = logging.getLogger(__name__)
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """Where sign-in lands: the one workspace, a choice of several, or none."""
-    memberships = list(
-        Membership.objects.filter(user=request.user)
-        .select_related("tenant")
-        .order_by("tenant__name")
-    )
-    if len(memberships) == 1:
-        return redirect(memberships[0].tenant)
-    return render(request, "mspprocess/pick_tenant.html", {"memberships": memberships})
-
-
-@tenant_view()
-def tenant_home(request: HttpRequest, tenant: Tenant) -> HttpResponse:
-    return render(
-        request,
-        "mspprocess/tenant_home.html",
-        {
-            "tenant": tenant,
-            "membership": request.membership,  # type: ignore[attr-defined]
-            "active": "home",
-        },
-    )
 
 
 @never_cache

@@ -14,7 +14,7 @@ from integrations import services
 from integrations.halo.client import drop_shared_session
 from integrations.models import HaloConnection
 from integrations.sandbox import services as sandbox
-from mspprocess.models import Membership, Tenant
+from mspprocess.core.models import Membership, Tenant
 from tests.factories import AdminMembershipFactory
 from tests.integrations.sandbox.helpers import reload_urls
 

@@ -5,7 +5,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from integrations.models import HaloConnection
-from mspprocess.models import Membership, Tenant
+from mspprocess.core.models import Membership, Tenant
 from tickettab.models import Verification
 
 PASSWORD = "correct horse battery staple"

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from mspprocess.core.models import Tenant
 from mspprocess.errors import ReadableError
-from mspprocess.models import Tenant
 from tickettab import phones, sms
 from tickettab.context import Contact
 from tickettab.models import Verification, VerificationSettings

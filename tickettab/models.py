@@ -10,7 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from mspprocess.models import Tenant
+from mspprocess.core.models import Tenant
 from tickettab import phones
 
 

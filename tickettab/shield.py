@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from mspprocess.models import Tenant
+from mspprocess.core.models import Tenant
 from tickettab.models import Verification, VerificationSettings
 from tickettab.verification import RESEND_COOLDOWN, SEND_METHODS
 

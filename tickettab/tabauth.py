@@ -20,7 +20,7 @@ from datetime import timedelta
 from django.core import signing
 
 from integrations.models import HaloConnection
-from mspprocess.models import Membership
+from mspprocess.core.models import Membership
 
 TOKEN_MAX_AGE = timedelta(hours=8)
 TOKEN_SALT = "tickettab.token"  # noqa: S105 - a signing namespace, not a secret

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from tickettab import framing, link_views, views
+from tickettab import framing, link_views, views, workspace_views
 
 urlpatterns = [
     path("tab/<str:tab_key>/", views.entry, name="tab"),
@@ -17,4 +17,10 @@ urlpatterns = [
     re_path(r"^tab/(?P<tab_key>[^/]+)/(?P<rest>.+)$", framing.unknown_path_view),
     path("tab/", framing.no_key),
     path("v/<str:token>/", link_views.secure_link, name="secure_link"),
+]
+
+# Under /t/<slug>/ (mspprocess/urls.py).
+workspace_urls = [
+    path("settings/", workspace_views.verification_settings, name="verification_settings"),
+    path("verifications/", workspace_views.verifications, name="verifications"),
 ]

@@ -13,8 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.onboarding import activate_if_onboarded
+from mspprocess.core.models import Tenant
 from mspprocess.errors import ReadableError
-from mspprocess.models import Tenant
 from tickettab import codes, delivery, outbox, phones
 from tickettab.context import Contact
 from tickettab.models import Verification, VerificationSettings

@@ -14,8 +14,8 @@ from integrations import tab_problems
 from integrations.halo import resilience
 from integrations.halo.errors import HaloError
 from integrations.models import HaloConnection
-from mspprocess.models import Membership
-from mspprocess.people import display_name
+from mspprocess.core.models import Membership
+from mspprocess.core.people import display_name
 from tickettab import context, forms, shield, tabauth, tabload, verification
 from tickettab.framing import tab_partial, tab_view
 from tickettab.models import Verification, VerificationSettings
@@ -61,7 +61,7 @@ def signin(request: HttpRequest, conn: HaloConnection) -> HttpResponse:
     if conn.tab_secret:
         return JsonResponse({"error": "This tab signs agents in through Halo."}, status=400)
     # Failures are throttled by django-axes inside authenticate(), per username and
-    # address and per address alone (mspprocess.staff_auth), in the database.
+    # address and per address alone (mspprocess.core.staff_auth), in the database.
     form = forms.SigninForm(request.POST)
     user = (
         authenticate(

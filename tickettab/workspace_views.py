@@ -14,9 +14,9 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from mspprocess import audit
-from mspprocess.access import tenant_view
-from mspprocess.models import Membership, Tenant
+from mspprocess.core import audit
+from mspprocess.core.access import tenant_view
+from mspprocess.core.models import Membership, Tenant
 from tickettab import outbox
 from tickettab.models import Note, Verification, VerificationSettings
 from tickettab.workspace_forms import ReportFilterForm, VerificationSettingsForm

@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from mspprocess.grants import grant, revoke
+from mspprocess.core.grants import grant, revoke
 
 CODENAMES = ["view_haloconnection", "add_haloconnection", "change_haloconnection"]
 

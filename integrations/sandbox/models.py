@@ -17,7 +17,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
-from mspprocess.fields import EncryptedTextField
+from mspprocess.core.fields import EncryptedTextField
 
 # What an application can be allowed to do. Halo has many more; these are the ones
 # the project needs, and "all" stands for every one of them.

@@ -20,7 +20,7 @@ from playwright.sync_api import BrowserContext, expect
 from integrations import services
 from integrations.models import HaloConnection
 from integrations.sandbox import services as sandbox
-from mspprocess.models import Membership, Tenant
+from mspprocess.core.models import Membership, Tenant
 from tests.conftest import LiveHalo
 from tests.e2e.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, VIEWPORT, Diagnostics
 

@@ -12,8 +12,8 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import BrowserContext, Page, expect
 
-from mspprocess import invitations
-from mspprocess.models import Membership, Tenant
+from mspprocess.core import services as invitations
+from mspprocess.core.models import Membership, Tenant
 from tests.e2e.conftest import PASSWORD, Site, Workspace
 from tests.e2e.helpers import check_a11y, only_link, open_ticket, screenshot, sign_in
 

@@ -26,8 +26,8 @@ from playwright.sync_api import Page, expect
 from integrations.sandbox import devices
 from integrations.sandbox import services as sandbox
 from integrations.sandbox.models import SandboxApplication
-from mspprocess import audit
-from mspprocess.models import Membership, Tenant
+from mspprocess.core import audit
+from mspprocess.core.models import Membership, Tenant
 from tests.e2e.conftest import PASSWORD, Site, Workspace
 from tests.e2e.helpers import open_ticket, sign_in
 from tests.factories import MembershipFactory, TenantFactory, UserFactory, VerificationFactory

@@ -6,7 +6,7 @@ import pytest
 
 from integrations.halo.budget import Budget, instance_of
 from integrations.models import HaloConnection
-from mspprocess.audit import AuditEvent
+from mspprocess.core.audit import AuditEvent
 from tests.factories import (
     AdminMembershipFactory,
     ConnectionFactory,

@@ -19,8 +19,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from integrations.models import HaloConnection
-from mspprocess.audit import AuditEvent
-from mspprocess.models import Membership
+from mspprocess.core.audit import AuditEvent
+from mspprocess.core.models import Membership
 from tests.factories import AdminMembershipFactory
 from tests.hostile import ANY_INPUT, HOSTILE, HOSTILE_QUICK, TEXT
 from tests.integrations.halo.helpers import install_dns

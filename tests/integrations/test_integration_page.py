@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from integrations import services
 from integrations.models import HaloConnection, tab_key_digest
 from integrations.sandbox import services as sandbox
-from mspprocess.models import Membership
+from mspprocess.core.models import Membership
 from tests.factories import AdminMembershipFactory, MembershipFactory, StaffFactory, TenantFactory
 
 live = pytest.mark.django_db(transaction=True)

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from integrations import onboarding
 from integrations.models import HaloConnection
-from mspprocess.audit import AuditEvent
-from mspprocess.models import Tenant
+from mspprocess.core.audit import AuditEvent
+from mspprocess.core.models import Tenant
 from tests.factories import (
     AdminMembershipFactory,
     ConnectionFactory,

@@ -7,10 +7,10 @@ from django.conf import settings as django_settings
 from django.test import RequestFactory
 
 from integrations.models import HaloConnection
-from mspprocess import audit, staff_auth
-from mspprocess.audit import AuditEvent
 from mspprocess.client_ip import client_ip
-from mspprocess.models import Membership
+from mspprocess.core import audit, staff_auth
+from mspprocess.core.audit import AuditEvent
+from mspprocess.core.models import Membership
 from tests.factories import AdminMembershipFactory, ConnectionFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db

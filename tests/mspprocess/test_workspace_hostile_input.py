@@ -19,9 +19,9 @@ from django.forms.models import model_to_dict
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mspprocess import audit
-from mspprocess.audit import AuditEvent
-from mspprocess.models import Membership
+from mspprocess.core import audit
+from mspprocess.core.audit import AuditEvent
+from mspprocess.core.models import Membership
 from mspprocess.parsing import has_control_characters
 from tests.factories import AdminMembershipFactory, MembershipFactory, VerificationFactory
 from tests.hostile import ANY_INPUT, DATE_TEXT, HOSTILE, HOSTILE_QUICK, TEXT

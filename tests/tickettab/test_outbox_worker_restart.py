@@ -163,7 +163,7 @@ class App:
 SEED = """
 from integrations import services
 from integrations.sandbox import services as sandbox
-from mspprocess.models import Tenant
+from mspprocess.core.models import Tenant
 sandbox.ensure_seeded()
 sandbox.create_application("worker-test", "worker-test-secret", permissions=("all",))
 tenant = Tenant.objects.create(name="Restart MSP", slug="restart-msp")
@@ -174,7 +174,7 @@ services.save_credentials(conn, {{"resource_server": "{halo}", "client_id": "wor
 
 # A verification whose note waits for the worker: the background send is switched off.
 NOTE = """
-from mspprocess.models import Tenant
+from mspprocess.core.models import Tenant
 from tests.tickettab.conftest import agent
 from tickettab import outbox, verification
 from tickettab.context import Contact

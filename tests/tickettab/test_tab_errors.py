@@ -9,7 +9,7 @@ import pytest
 from django.http import Http404
 from django.test import Client
 
-from mspprocess.models import Tenant
+from mspprocess.core.models import Tenant
 from tests.factories import ConnectionFactory
 from tests.tickettab.test_tab_entry import agent_token, signed_url
 from tickettab import context, views

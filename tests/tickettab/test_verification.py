@@ -8,7 +8,7 @@ import responses
 from django.db import connection
 from django.utils import timezone
 
-from mspprocess.models import Tenant
+from mspprocess.core.models import Tenant
 from tests.factories import TenantFactory, VerificationFactory
 from tests.tickettab.conftest import agent
 from tickettab import codes, shield, sms, verification

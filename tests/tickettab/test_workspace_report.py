@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from mspprocess.models import Tenant
+from mspprocess.core.models import Tenant
 from tests.factories import (
     AdminMembershipFactory,
     MembershipFactory,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from mspprocess.audit import AuditEvent
+from mspprocess.core.audit import AuditEvent
 from tests.factories import AdminMembershipFactory, MembershipFactory, TenantFactory
 from tickettab.models import VerificationSettings
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from integrations import services
-from mspprocess.models import Tenant
+from mspprocess.core.models import Tenant
 
 
 class Command(BaseCommand):

@@ -10,7 +10,7 @@ from integrations import services
 from integrations.halo import meter
 from integrations.models import HaloConnection
 from integrations.sandbox import services as sandbox
-from mspprocess.audit import AuditEvent
+from mspprocess.core.audit import AuditEvent
 from tests.factories import AdminMembershipFactory
 
 live = pytest.mark.django_db(transaction=True)
@@ -98,7 +98,7 @@ def test_it_says_halo_is_busy_from_the_command_line(connected) -> None:
 def test_it_warns_the_console_that_halo_is_busy_not_failing(connected, rf) -> None:
     from django.contrib import messages
 
-    from mspprocess import console
+    from mspprocess.console import actions as console
 
     request = rf.post("/admin/")
     request.user = connected.admin

@@ -1,0 +1,114 @@
+"""Seed the demo: staff logins and the `acme` tenant. Safe to run again."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from mspprocess.core.models import Membership, Tenant
+
+# Development-only password shared by every demo login; printed by `make run`.
+DEMO_PASSWORD = "demo-password"  # noqa: S105 - a published demo credential, DEBUG only
+
+
+def ensure_user(username: str, *, email: str, **flags: Any) -> User:
+    user, _ = User.objects.get_or_create(username=username, defaults={"email": email})
+    for name, value in flags.items():
+        setattr(user, name, value)
+    user.email = email
+    user.set_password(DEMO_PASSWORD)
+    user.save()
+    return user
+
+
+def sandbox_origin() -> str:
+    """The sandbox's Halo pages live on another origin than the app, as in real use:
+    localhost when we are served at 127.0.0.1, and the other way round."""
+    base = urlsplit(settings.PUBLIC_BASE_URL)
+    host = "localhost" if base.hostname != "localhost" else "127.0.0.1"
+    port = f":{base.port}" if base.port else ""
+    return f"{base.scheme}://{host}{port}"
+
+
+def connect_to_sandbox(tenant: Tenant) -> list[str]:
+    """Connect the tenant to the Halo sandbox and configure the sandbox's custom tab
+    with the tenant's tab URL and secret, so the demo ends with a working tab."""
+    from integrations import services
+    from integrations.sandbox import services as sandbox
+
+    sandbox.ensure_seeded()
+    secret = secrets.token_urlsafe(24)
+    sandbox.create_application("msp-process-demo", secret, permissions=("all",))
+    sandbox.set_custom_tabs_allowed(True)
+    conn = services.connection_for(tenant)
+    services.save_credentials(
+        conn,
+        {
+            "resource_server": f"{sandbox_origin()}/sandbox/halo",
+            "client_id": "msp-process-demo",
+            "client_secret": secret,
+        },
+        by=None,
+    )
+    sandbox.configure_custom_tab(conn.tab_url, conn.tab_secret)
+    # The connection test calls the sandbox over HTTP, which answers only once the
+    # server runs: `make run` tests the connection right after starting it.
+    return [
+        f"  Halo sandbox ticket with the MSP Process tab:   "
+        f"{sandbox_origin()}/sandbox/halo/tickets/1001/?tab=msp",
+        f"  Codes sent by the demo arrive at:               "
+        f"{sandbox_origin()}/sandbox/halo/devices/",
+    ]
+
+
+class Command(BaseCommand):
+    help = "Create the demo logins and the demo tenant `acme` (DEBUG only; idempotent)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            raise CommandError("The demo refuses to run with DEBUG off: it sets known passwords.")
+        with transaction.atomic():
+            ensure_user(
+                "admin",
+                email="admin@example.com",
+                first_name="Robin",
+                last_name="Hale",
+                is_staff=True,
+                is_superuser=True,
+            )
+            am = ensure_user(
+                "am", email="am@example.com", first_name="Sam", last_name="Rivera", is_staff=True
+            )
+            am.groups.add(Group.objects.get(name="Account managers"))
+
+            acme, _ = Tenant.objects.update_or_create(
+                slug="acme",
+                defaults={"name": "Acme IT Services", "account_manager": am},
+            )
+            # Named people, as a customer's would be: pages name people, not usernames.
+            for username, (first, last), role in (
+                ("acme-admin", ("Jordan", "Price"), Membership.Role.ADMIN),
+                ("acme-tech", ("Priya", "Shah"), Membership.Role.TECHNICIAN),
+            ):
+                user = ensure_user(
+                    username, email=f"{username}@example.com", first_name=first, last_name=last
+                )
+                Membership.objects.update_or_create(user=user, tenant=acme, defaults={"role": role})
+
+            sandbox_lines = connect_to_sandbox(acme) if settings.HALO_SANDBOX else []
+
+        base = settings.PUBLIC_BASE_URL
+        lines = [
+            "Demo ready. Every demo login uses the password: " + DEMO_PASSWORD,
+            f"  Admin (superuser `admin`, account manager `am`): {base}/admin/",
+            f"  Customer sign-in (`acme-admin`, `acme-tech`):   {base}/accounts/login/",
+            f"  Acme's Halo integration page:                   {base}/t/acme/integration/",
+            *sandbox_lines,
+        ]
+        self.stdout.write("\n".join(lines))

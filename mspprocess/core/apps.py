@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """The tenant core. Its label stays "mspprocess", the app it was split from, so
+    its tables, migrations, permissions and admin URLs keep their names."""
+
+    name = "mspprocess.core"
+    label = "mspprocess"
+    verbose_name = "Tenants"

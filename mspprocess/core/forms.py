@@ -1,0 +1,76 @@
+"""Forms of the tenant core's pages: the Team page (inviting someone, changing a
+member's role) and the audit trail's filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+
+from mspprocess.core.audit import AuditEvent
+from mspprocess.core.models import Membership
+from mspprocess.core.services import normalize_email
+from mspprocess.filters import DateRangeFilterForm
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        error_messages={
+            "required": "Enter the email address of the person to invite.",
+            "invalid": "Enter a valid email address, like jane@example.com.",
+        },
+        help_text="We email them a link to choose their password. The link expires in 3 days.",
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    role = forms.ChoiceField(
+        label="Role",
+        choices=Membership.Role.choices,
+        initial=Membership.Role.TECHNICIAN,
+        help_text="Technicians verify callers in Halo. Admins also manage Halo, the team, "
+        "the settings and the report.",
+        error_messages={"invalid_choice": "Choose Admin or Technician."},
+    )
+
+    def clean_email(self) -> str:
+        return normalize_email(self.cleaned_data["email"])
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(
+        label="Role",
+        choices=Membership.Role.choices,
+        error_messages={
+            "required": "Choose Admin or Technician.",
+            "invalid_choice": "Choose Admin or Technician.",
+        },
+    )
+
+
+# A workspace's own trail never holds its deletion.
+ACTION_CHOICES = [
+    (value, label)
+    for value, label in AuditEvent.Action.choices
+    if value != AuditEvent.Action.TENANT_DELETED
+]
+
+
+class AuditFilterForm(DateRangeFilterForm):
+    """Every field is optional; one that does not validate is ignored, not the others."""
+
+    action = forms.ChoiceField(
+        label="Event", required=False, choices=[("", "Any event"), *ACTION_CHOICES]
+    )
+    field_order = ["action", "date_from", "date_to"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["action"].error_messages["invalid_choice"] = "Choose an event from the list."
+
+    def filter(self, qs: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
+        qs = super().filter(qs)
+        if action := self.cleaned_data.get("action"):
+            qs = qs.filter(action=action)
+        return qs

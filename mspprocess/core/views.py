@@ -1,0 +1,206 @@
+"""The tenant core's pages: where sign-in lands, the workspace overview, the Team
+page (admins invite, re-role and remove members) and the audit trail."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import socket
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from mspprocess.core.access import tenant_view
+from mspprocess.core.audit import AuditEvent
+from mspprocess.core.forms import AuditFilterForm, InviteForm, RoleForm
+from mspprocess.core.models import Membership, Tenant
+from mspprocess.core.services import (
+    InvitationError,
+    LastAdminError,
+    change_role,
+    invite,
+    member_name,
+    remove,
+    send_invitation,
+)
+
+logger = logging.getLogger(__name__)
+
+admin_view = tenant_view(Membership.Role.ADMIN)
+MAIL_ERRORS = (smtplib.SMTPException, OSError, socket.timeout)
+AUDIT_PAGE_SIZE = 50
+
+
+def _as_role(membership: Membership) -> str:
+    return "an admin" if membership.is_admin else "a technician"
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Where sign-in lands: the one workspace, a choice of several, or none."""
+    memberships = list(
+        Membership.objects.filter(user=request.user)
+        .select_related("tenant")
+        .order_by("tenant__name")
+    )
+    if len(memberships) == 1:
+        return redirect(memberships[0].tenant)
+    return render(request, "mspprocess/pick_tenant.html", {"memberships": memberships})
+
+
+@tenant_view()
+def tenant_home(request: HttpRequest, tenant: Tenant) -> HttpResponse:
+    return render(
+        request,
+        "mspprocess/tenant_home.html",
+        {
+            "tenant": tenant,
+            "membership": request.membership,  # type: ignore[attr-defined]
+            "active": "home",
+        },
+    )
+
+
+# -- the Team page ---------------------------------------------------------------
+
+
+def _members_page(request: HttpRequest, tenant: Tenant, form: InviteForm) -> HttpResponse:
+    memberships = (
+        Membership.objects.filter(tenant=tenant).select_related("user").order_by("user__username")
+    )
+    ctx = {
+        "tenant": tenant,
+        "memberships": memberships,
+        "form": form,
+        "roles": Membership.Role.choices,
+        "active": "members",
+    }
+    return render(request, "mspprocess/members.html", ctx)
+
+
+@admin_view
+def members(request: HttpRequest, tenant: Tenant) -> HttpResponse:
+    return _members_page(request, tenant, InviteForm())
+
+
+@require_POST
+@admin_view
+def member_invite(request: HttpRequest, tenant: Tenant) -> HttpResponse:
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        try:
+            membership = invite(
+                tenant,
+                form.cleaned_data["email"],
+                form.cleaned_data["role"],
+                request.user,
+                request=request,
+            )
+        except InvitationError as e:
+            form.add_error("email", e)
+        else:
+            _send(request, membership)
+            return redirect("members", tenant.slug)
+    return _members_page(request, tenant, form)
+
+
+def _send(request: HttpRequest, membership: Membership) -> None:
+    email = membership.user.email
+    try:
+        send_invitation(membership, request.user, request=request)
+    except MAIL_ERRORS as e:
+        logger.warning("invitation for membership %s not sent: %s", membership.pk, type(e).__name__)
+        messages.warning(
+            request,
+            f"{email} is in the team, but our mail service did not accept the invitation "
+            "email. Try “Resend invitation” in a few minutes.",
+        )
+    else:
+        messages.success(
+            request, f"Invitation sent to {email}. They join as {_as_role(membership)}."
+        )
+
+
+@require_POST
+@admin_view
+def member_resend(request: HttpRequest, tenant: Tenant, pk: int) -> HttpResponse:
+    membership = get_object_or_404(Membership.objects.select_related("user"), tenant=tenant, pk=pk)
+    _send(request, membership)
+    return redirect("members", tenant.slug)
+
+
+@require_POST
+@admin_view
+def member_role(request: HttpRequest, tenant: Tenant, pk: int) -> HttpResponse:
+    membership = get_object_or_404(Membership.objects.select_related("user"), tenant=tenant, pk=pk)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose Admin or Technician.")
+        return redirect("members", tenant.slug)
+    role = form.cleaned_data["role"]
+    if role == membership.role:
+        return redirect("members", tenant.slug)
+    me = request.membership  # type: ignore[attr-defined]
+    try:
+        change_role(membership, role, by=me, request=request)
+    except LastAdminError as e:
+        messages.error(request, e.message)
+        return redirect("members", tenant.slug)
+    if membership.pk == me.pk:
+        messages.success(request, f"You are now {_as_role(membership)} of {tenant.name}.")
+        # The Team page is for admins only: leave for the overview, not a 403.
+        return redirect("tenant_home", tenant.slug)
+    messages.success(request, f"{member_name(membership)} is now {_as_role(membership)}.")
+    return redirect("members", tenant.slug)
+
+
+@admin_view
+def member_remove(request: HttpRequest, tenant: Tenant, pk: int) -> HttpResponse:
+    """GET asks for confirmation; POST removes."""
+    membership = get_object_or_404(Membership.objects.select_related("user"), tenant=tenant, pk=pk)
+    me = request.membership  # type: ignore[attr-defined]
+    is_me = membership.pk == me.pk
+    if request.method == "POST":
+        try:
+            remove(membership, by=me, request=request)
+        except LastAdminError as e:
+            messages.error(request, e.message)
+            return redirect("members", tenant.slug)
+        if is_me:
+            messages.success(request, f"You have left {tenant.name}.")
+            return redirect("home")
+        messages.success(
+            request, f"{member_name(membership)} no longer has access to {tenant.name}."
+        )
+        return redirect("members", tenant.slug)
+    is_last_admin = (
+        membership.is_admin
+        and not Membership.objects.filter(tenant=tenant, role=Membership.Role.ADMIN)
+        .exclude(pk=membership.pk)
+        .exists()
+    )
+    ctx = {
+        "tenant": tenant,
+        "member": membership,
+        "is_me": is_me,
+        "is_last_admin": is_last_admin,
+        "active": "members",
+    }
+    return render(request, "mspprocess/members_remove.html", ctx)
+
+
+# -- the audit trail -------------------------------------------------------------
+
+
+@tenant_view(Membership.Role.ADMIN)
+def audit(request: HttpRequest, tenant: Tenant) -> HttpResponse:
+    form = AuditFilterForm(request.GET)
+    # The actor is joined only to mark our staff's changes; the name is on the event.
+    events = form.filter(AuditEvent.objects.filter(tenant=tenant)).select_related("actor")
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    ctx = {"tenant": tenant, "form": form, "page": page, "active": "audit"}
+    return render(request, "mspprocess/audit.html", ctx)
