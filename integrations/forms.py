@@ -11,6 +11,30 @@ from integrations.models import CALL_SHARE_HELP, MIN_CALL_SHARE
 from mspprocess.parsing import AsciiIntegerField, reject_control_characters
 
 
+def normalized_resource_server(value: str) -> str:
+    return addresses.normalize_resource_server(
+        value, allow_private=settings.HALO_ALLOW_PRIVATE_ADDRESSES
+    )
+
+
+def normalized_auth_server(value: str) -> str:
+    """ "" (none: the Resource Server's own) stays ""."""
+    if not value:
+        return ""
+    return addresses.normalize_auth_server(
+        value, allow_private=settings.HALO_ALLOW_PRIVATE_ADDRESSES
+    )
+
+
+def checked_client_id(value: str) -> str:
+    value = value.strip()
+    if any(ch.isspace() for ch in value):
+        raise forms.ValidationError(
+            "A Client ID has no spaces. Copy it again from your API application in Halo."
+        )
+    return value
+
+
 class ConnectionForm(forms.Form):
     """The three values from Halo (plus two optional ones for Halo-hosted instances).
 
@@ -64,26 +88,13 @@ class ConnectionForm(forms.Form):
         )
 
     def clean_resource_server(self) -> str:
-        return addresses.normalize_resource_server(
-            self.cleaned_data["resource_server"],
-            allow_private=settings.HALO_ALLOW_PRIVATE_ADDRESSES,
-        )
+        return normalized_resource_server(self.cleaned_data["resource_server"])
 
     def clean_auth_server(self) -> str:
-        value = self.cleaned_data["auth_server"]
-        if not value:
-            return ""
-        return addresses.normalize_auth_server(
-            value, allow_private=settings.HALO_ALLOW_PRIVATE_ADDRESSES
-        )
+        return normalized_auth_server(self.cleaned_data["auth_server"])
 
     def clean_client_id(self) -> str:
-        value = self.cleaned_data["client_id"].strip()
-        if any(ch.isspace() for ch in value):
-            raise forms.ValidationError(
-                "A Client ID has no spaces. Copy it again from your API application in Halo."
-            )
-        return value
+        return checked_client_id(self.cleaned_data["client_id"])
 
     def clean_client_secret(self) -> str:
         value = self.cleaned_data["client_secret"]

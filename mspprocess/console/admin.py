@@ -19,12 +19,12 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.safestring import SafeString
 
-from integrations.admin_forms import ConnectionAdminForm
 from integrations.models import HaloConnection
 from integrations.onboarding import tenant_steps
 from integrations.services import call_usage
 from mspprocess.console import actions as console
 from mspprocess.console import admin_records, progress  # noqa: F401 - registers the records
+from mspprocess.console.forms import ConnectionAdminForm
 from mspprocess.core import audit
 from mspprocess.core.models import Membership, Tenant
 from mspprocess.core.people import display_name
@@ -248,18 +248,9 @@ class TenantAdmin(admin.ModelAdmin):
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         for f in formset.forms:
             if isinstance(f, ConnectionAdminForm):
-                f.changed_by = request.user
+                f.changed_by, f.request = request.user, request  # the service audits
         super().save_formset(request, form, formset, change)
         tenant = form.instance
-        for f in formset.forms:
-            if isinstance(f, ConnectionAdminForm) and f.changed_credentials:
-                audit.record(
-                    tenant,
-                    request.user,
-                    audit.AuditEvent.Action.CONNECTION_CREDENTIALS_CHANGED,
-                    fields=f.changed_credentials,
-                    request=request,
-                )
         for obj in formset.new_objects:
             if isinstance(obj, Membership):
                 audit.record(

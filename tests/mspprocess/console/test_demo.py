@@ -6,8 +6,8 @@ from django.core.management import CommandError, call_command
 
 from integrations.models import HaloConnection
 from integrations.sandbox import services as sandbox
-from mspprocess.core.models import Membership, Tenant
 from mspprocess.console.management.commands.demo import DEMO_PASSWORD
+from mspprocess.core.models import Membership, Tenant
 
 pytestmark = pytest.mark.django_db
 

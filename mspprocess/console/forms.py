@@ -1,13 +1,14 @@
-"""The Halo connection as the onboarding console edits it: the secret is write-only."""
+"""The onboarding console's forms. The Halo connection: the secret is write-only,
+the values are checked as on the integration page and saved by the same service."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
-from django.conf import settings
 
-from integrations import addresses
+from integrations import addresses, services
+from integrations.forms import checked_client_id, normalized_auth_server, normalized_resource_server
 from integrations.models import HaloConnection
 
 
@@ -22,7 +23,9 @@ CREDENTIAL_FIELDS = ("base_url", "client_id", "auth_server", "halo_tenant")
 
 
 class ConnectionAdminForm(forms.ModelForm):
-    changed_by: Any = None  # set by the admin before saving
+    # Set by the admin before saving: who changes the credentials, for the audit trail.
+    changed_by: Any = None
+    request: Any = None
     changed_credentials: list[str] = []
 
     client_secret = forms.CharField(
@@ -60,33 +63,35 @@ class ConnectionAdminForm(forms.ModelForm):
 
     def clean_base_url(self) -> str:
         value = self.cleaned_data.get("base_url", "")
-        if not value:
-            return ""
-        return addresses.normalize_resource_server(
-            value, allow_private=settings.HALO_ALLOW_PRIVATE_ADDRESSES
-        )
+        return normalized_resource_server(value) if value else ""
 
     def clean_auth_server(self) -> str:
-        value = self.cleaned_data.get("auth_server", "")
-        if not value:
-            return ""
-        return addresses.normalize_auth_server(
-            value, allow_private=settings.HALO_ALLOW_PRIVATE_ADDRESSES
-        )
+        return normalized_auth_server(self.cleaned_data.get("auth_server", ""))
+
+    def clean_client_id(self) -> str:
+        return checked_client_id(self.cleaned_data.get("client_id", ""))
 
     def save(self, commit: bool = True) -> HaloConnection:
+        """Through integrations.services.save_credentials, as the integration page
+        saves them: the version bumps (cached tokens die), the change is signed and
+        audited there. It writes, so this form always commits."""
         conn: HaloConnection = super().save(commit=False)
-        # Apply the credentials through set_credentials, as the integration page
-        # does, so the version bumps (cached tokens die) and the change is signed.
         stored = HaloConnection.objects.filter(pk=conn.pk).first() if conn.pk else None
-        new = {name: getattr(conn, name) for name in CREDENTIAL_FIELDS}
-        for name in CREDENTIAL_FIELDS:
+        entered = {name: getattr(conn, name) for name in CREDENTIAL_FIELDS}
+        for name in (*CREDENTIAL_FIELDS, "client_secret"):
             setattr(conn, name, getattr(stored, name) if stored else "")
-        conn.client_secret = stored.client_secret if stored else ""
-        self.changed_credentials = conn.set_credentials(
-            **new, client_secret=self.cleaned_data.get("client_secret") or None, by=self.changed_by
-        )
         conn.ensure_tab_keys()
-        if commit:
-            conn.save()
+        conn.save()
+        self.changed_credentials = services.save_credentials(
+            conn,
+            {
+                "resource_server": entered["base_url"],
+                "client_id": entered["client_id"],
+                "client_secret": self.cleaned_data.get("client_secret") or None,
+                "auth_server": entered["auth_server"],
+                "halo_tenant": entered["halo_tenant"],
+            },
+            by=self.changed_by,
+            request=self.request,
+        )
         return conn
