@@ -2,25 +2,26 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from tickettab import framing, link_views, views, workspace_views
+from tickettab import framing
+from tickettab.views import link, tab, workspace
 
 urlpatterns = [
-    path("tab/<str:tab_key>/", views.entry, name="tab"),
-    path("tab/<str:tab_key>/signin/", views.signin, name="tab_signin"),
-    path("tab/<str:tab_key>/ticket/", views.ticket, name="tab_ticket"),
-    path("tab/<str:tab_key>/send/", views.send, name="tab_send"),
-    path("tab/<str:tab_key>/verify/", views.verify, name="tab_verify"),
-    path("tab/<str:tab_key>/override/", views.override, name="tab_override"),
-    path("tab/<str:tab_key>/status/<int:verification_id>/", views.status, name="tab_status"),
+    path("tab/<str:tab_key>/", tab.entry, name="tab"),
+    path("tab/<str:tab_key>/signin/", tab.signin, name="tab_signin"),
+    path("tab/<str:tab_key>/ticket/", tab.ticket, name="tab_ticket"),
+    path("tab/<str:tab_key>/send/", tab.send, name="tab_send"),
+    path("tab/<str:tab_key>/verify/", tab.verify, name="tab_verify"),
+    path("tab/<str:tab_key>/override/", tab.override, name="tab_override"),
+    path("tab/<str:tab_key>/status/<int:verification_id>/", tab.status, name="tab_status"),
     # Last: any other address under /tab/ gets the tab's own 404, framed for the
     # tenant's Halo (Django's would say X-Frame-Options: DENY, a broken frame).
     re_path(r"^tab/(?P<tab_key>[^/]+)/(?P<rest>.+)$", framing.unknown_path_view),
     path("tab/", framing.no_key),
-    path("v/<str:token>/", link_views.secure_link, name="secure_link"),
+    path("v/<str:token>/", link.secure_link, name="secure_link"),
 ]
 
 # Under /t/<slug>/ (mspprocess/urls.py).
 workspace_urls = [
-    path("settings/", workspace_views.verification_settings, name="verification_settings"),
-    path("verifications/", workspace_views.verifications, name="verifications"),
+    path("settings/", workspace.verification_settings, name="verification_settings"),
+    path("verifications/", workspace.verifications, name="verifications"),
 ]

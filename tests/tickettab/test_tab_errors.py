@@ -12,7 +12,8 @@ from django.test import Client
 from mspprocess.core.models import Tenant
 from tests.factories import ConnectionFactory
 from tests.tickettab.test_tab_entry import agent_token, signed_url
-from tickettab import context, views
+from tickettab import context
+from tickettab.views import tab as views
 
 pytestmark = pytest.mark.django_db
 

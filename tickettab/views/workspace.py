@@ -18,8 +18,8 @@ from mspprocess.core import audit
 from mspprocess.core.access import tenant_view
 from mspprocess.core.models import Membership, Tenant
 from tickettab import outbox
+from tickettab.forms import ReportFilterForm, VerificationSettingsForm
 from tickettab.models import Note, Verification, VerificationSettings
-from tickettab.workspace_forms import ReportFilterForm, VerificationSettingsForm
 
 admin_view = tenant_view(Membership.Role.ADMIN)
 
