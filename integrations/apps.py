@@ -6,3 +6,9 @@ from django.apps import AppConfig
 class IntegrationsConfig(AppConfig):
     name = "integrations"
     verbose_name = "Halo integration"
+
+    def ready(self) -> None:
+        from integrations.models import HaloConnection
+        from mspprocess.core import audit
+
+        audit.label_fields_with("connection", HaloConnection)

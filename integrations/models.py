@@ -259,24 +259,19 @@ class HaloConnection(models.Model):
             f"&hmac={settings.HALO_TAB_HMAC_VARIABLE}"
         )
 
-    def mark_tab_seen(self) -> None:
+    def mark_tab_seen(self) -> bool:
         """Record a correctly signed load from Halo: the tab works, and any problem
-        recorded before is over. At most one write a minute."""
+        recorded before is over. At most one write a minute; True when it wrote."""
         now = timezone.now()
         fresh = self.tab_seen_at and now - self.tab_seen_at < TAB_SEEN_RESOLUTION
         if fresh and not self.tab_problem:
-            return
+            return False
         HaloConnection.objects.filter(pk=self.pk).update(
             tab_seen_at=now, tab_problem="", tab_problem_detail="", tab_problem_seen_at=None
         )
         self.tab_seen_at = now
         self.tab_problem, self.tab_problem_detail, self.tab_problem_seen_at = "", "", None
-        if self.tenant.status == Tenant.Status.ONBOARDING:
-            # Seeing the tab can finish onboarding. Imported here: onboarding
-            # imports this module.
-            from integrations.onboarding import activate_if_onboarded
-
-            activate_if_onboarded(self.tenant)
+        return True
 
     def record_tab_problem(self, code: str, detail: str = "") -> None:
         """Record what a misconfigured tab load showed; at most one write a minute

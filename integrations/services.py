@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
-from integrations import onboarding
 from integrations.halo import budget
 from integrations.halo.check import ConnectionTestResult, run_connection_test
 from integrations.models import HaloConnection
+from integrations.signals import connection_tested
 from mspprocess.core import audit
 from mspprocess.core.models import Tenant
 
@@ -102,7 +102,7 @@ def test_connection(
         )
     logger.info("halo connection %s tested: %s", conn.pk, "ok" if result.ok else "failing")
     # A test can finish onboarding (e.g. custom tabs allowed at last).
-    onboarding.activate_if_onboarded(conn.tenant)
+    connection_tested.send(sender=HaloConnection, connection=conn)
     return result
 
 

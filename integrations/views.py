@@ -8,7 +8,6 @@ from django.views.decorators.http import require_POST
 from integrations import addresses, services
 from integrations.forms import CallShareForm, ConnectionForm
 from integrations.halo.check import REQUIRED_PERMISSIONS
-from integrations.onboarding import onboarding_steps
 from mspprocess.core.access import tenant_view
 from mspprocess.core.models import Membership, Tenant
 
@@ -51,7 +50,6 @@ def integration(request: HttpRequest, tenant: Tenant) -> HttpResponse:
         "form": form,
         "share_form": CallShareForm(initial={"call_share": conn.call_share}),
         "usage": services.call_usage(conn) if conn.base_url else None,
-        "steps": onboarding_steps(conn),
         "required_permissions": REQUIRED_PERMISSIONS,
         "active": "integration",
         "show_advanced": bool(conn.auth_server or conn.halo_tenant)

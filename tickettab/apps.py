@@ -6,3 +6,12 @@ from django.apps import AppConfig
 class TickettabConfig(AppConfig):
     name = "tickettab"
     verbose_name = "Ticket tab"
+
+    def ready(self) -> None:
+        from integrations.signals import connection_tested
+        from mspprocess.core import audit
+        from tickettab import onboarding
+        from tickettab.models import VerificationSettings
+
+        audit.label_fields_with("settings", VerificationSettings)
+        connection_tested.connect(onboarding.finish_after_connection_test)

@@ -12,12 +12,12 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.onboarding import activate_if_onboarded
 from mspprocess.core.models import Tenant
 from mspprocess.errors import ReadableError
 from tickettab import codes, delivery, outbox, phones
 from tickettab.context import Contact
 from tickettab.models import Verification, VerificationSettings
+from tickettab.onboarding import activate_if_onboarded
 from tickettab.tabauth import TabIdentity
 
 MAX_WRONG_CODES = 5

@@ -12,11 +12,12 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest
 
-from integrations import onboarding, services
+from integrations import services
 from integrations.halo.check import ConnectionTestResult, PermissionResult
 from mspprocess.core import audit
 from mspprocess.core import services as invitations
 from mspprocess.core.models import Membership, Tenant
+from tickettab import onboarding
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ from django.urls import path, reverse
 from django.utils.safestring import SafeString
 
 from integrations.models import HaloConnection
-from integrations.onboarding import tenant_steps
 from integrations.services import call_usage
 from mspprocess.console import actions as console
 from mspprocess.console import admin_records, progress  # noqa: F401 - registers the records
@@ -29,6 +28,7 @@ from mspprocess.core import audit
 from mspprocess.core.models import Membership, Tenant
 from mspprocess.core.people import display_name
 from tickettab.models import VerificationSettings
+from tickettab.onboarding import tenant_steps
 
 admin.site.site_header = "MSP Process onboarding console"
 admin.site.site_title = "MSP Process console"

@@ -1,6 +1,6 @@
 """Onboarding progress as the console shows it: stages for the filter and the home.
 
-The steps and their SQL expressions are defined once, in integrations/onboarding.py,
+The steps and their SQL expressions are defined once, in tickettab/onboarding.py,
 shared with the customer's checklist and the workspace home; this module only
 names the console's stages after them.
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from integrations import onboarding
+from tickettab import onboarding
 
 TOTAL = onboarding.TOTAL
 

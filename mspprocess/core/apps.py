@@ -10,3 +10,10 @@ class CoreConfig(AppConfig):
     name = "mspprocess.core"
     label = "mspprocess"
     verbose_name = "Tenants"
+
+    def ready(self) -> None:
+        from mspprocess.core import audit
+        from mspprocess.core.models import Membership, Tenant
+
+        audit.label_fields_with("tenant", Tenant)
+        audit.label_fields_with("membership", Membership)

@@ -11,7 +11,6 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
@@ -36,7 +35,7 @@ class AuditEvent(models.Model):
         TENANT_CREATED = "tenant.created", "Workspace created"
         TENANT_CHANGED = "tenant.changed", "Workspace details changed"
         TENANT_STATUS_CHANGED = "tenant.status_changed", "Workspace status changed"
-        # By itself, when the last onboarding step is done (integrations/onboarding.py).
+        # By itself, when the last onboarding step is done (tickettab/onboarding.py).
         TENANT_ACTIVATED = "tenant.activated", "Workspace active: onboarding finished"
         TENANT_DELETED = "tenant.deleted", "Workspace deleted"
         CONNECTION_CREDENTIALS_CHANGED = (
@@ -114,23 +113,24 @@ class AuditEvent(models.Model):
 DETAIL_WORDS = {"connected": "Connected", "failing": "Failing", "busy": "Halo busy: not tested"}
 
 
-# The model whose fields an action's `fields` name, for their human labels. Looked
-# up by label so this module does not import the other apps.
-ACTION_MODELS = {
-    "tenant": "mspprocess.Tenant",
-    "connection": "integrations.HaloConnection",
-    "membership": "mspprocess.Membership",
-    "settings": "tickettab.VerificationSettings",
-}
+# The model whose fields an action's `fields` name, for their human labels, by the
+# action's prefix ("connection" for "connection.credentials_changed"). Each app that
+# records such actions registers its model (`label_fields_with`, from its AppConfig),
+# so this module imports no app above it.
+_ACTION_MODELS: dict[str, type[models.Model]] = {}
+
+
+def label_fields_with(prefix: str, model: type[models.Model]) -> None:
+    _ACTION_MODELS[prefix] = model
 
 
 def field_label(action: str, name: str) -> str:
     """The label people see for a field, e.g. "client_secret" → "Client Secret"."""
-    label = ACTION_MODELS.get(action.partition(".")[0])
-    if label:
+    model = _ACTION_MODELS.get(action.partition(".")[0])
+    if model is not None:
         try:
-            field = apps.get_model(label)._meta.get_field(name)
-        except (LookupError, FieldDoesNotExist):
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
             pass
         else:
             verbose = getattr(field, "verbose_name", None)

@@ -16,7 +16,7 @@ from integrations.halo.errors import HaloError
 from integrations.models import HaloConnection
 from mspprocess.core.models import Membership
 from mspprocess.core.people import display_name
-from tickettab import context, forms, shield, tabauth, tabload, verification
+from tickettab import context, forms, onboarding, shield, tabauth, tabload, verification
 from tickettab.framing import tab_partial, tab_view
 from tickettab.models import Verification, VerificationSettings
 
@@ -42,7 +42,8 @@ def entry(request: HttpRequest, conn: HaloConnection) -> HttpResponse:
         # Correctly signed: the tab is set up right in Halo, whoever is viewing. Who
         # the agent is, is asked of Halo when the tab is shown (framing.tab_partial):
         # Halo may load a hidden tab's iframe, and that must cost no Halo call.
-        conn.mark_tab_seen()
+        if conn.mark_tab_seen():
+            onboarding.activate_if_onboarded(conn.tenant)  # seeing the tab can finish it
         identity = tabauth.TabIdentity(
             tenant_id=conn.tenant_id,
             generation=conn.tab_generation,

@@ -9,9 +9,9 @@ from django import template
 from django.db.models import Count
 from django.utils import timezone
 
-from integrations import onboarding
 from mspprocess.console import progress
 from mspprocess.core.models import Tenant
+from tickettab import onboarding
 
 register = template.Library()
 

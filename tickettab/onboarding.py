@@ -382,6 +382,11 @@ def activate_if_onboarded(tenant: Tenant) -> bool:
     return True
 
 
+def finish_after_connection_test(sender: Any, connection: HaloConnection, **kwargs: Any) -> None:
+    """integrations.signals.connection_tested: a test can complete the last step."""
+    activate_if_onboarded(connection.tenant)
+
+
 # -- words for a permission result -------------------------------------------------
 
 

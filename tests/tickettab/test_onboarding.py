@@ -8,7 +8,6 @@ import itertools
 import pytest
 from django.utils import timezone
 
-from integrations import onboarding
 from integrations.models import HaloConnection
 from mspprocess.core.audit import AuditEvent
 from mspprocess.core.models import Tenant
@@ -19,6 +18,7 @@ from tests.factories import (
     TenantFactory,
     VerificationFactory,
 )
+from tickettab import onboarding
 from tickettab.models import Verification
 
 pytestmark = pytest.mark.django_db
