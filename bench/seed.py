@@ -23,7 +23,7 @@ from integrations.sandbox import services as sandbox
 from integrations.sandbox.models import SandboxTicket, SandboxUser
 from mspprocess.core.models import Membership, Tenant
 from tickettab import tabauth
-from tickettab.models import Verification
+from tickettab.models import Tab, Verification
 
 CLIENT_ID = "bench-client"
 TICKET_ID = 1001  # the sandbox's happy path: user 201, with email and mobile
@@ -65,7 +65,7 @@ class Bench:
         conn = HaloConnection.objects.select_related("tenant").get(pk=self.conn_id)
         identity = tabauth.TabIdentity(
             tenant_id=conn.tenant_id,
-            generation=conn.tab_generation,
+            generation=conn.tenant.tab.generation,
             kind="agent",
             id=AGENT_ID,
             name="Priya Shah",
@@ -103,8 +103,8 @@ def seed(sandbox_base: str) -> Bench:
         tenant_id=tenant.pk,
         slug=tenant.slug,
         conn_id=conn.pk,
-        tab_key=conn.tab_key,
-        tab_secret=conn.tab_secret,
+        tab_key=conn.tenant.tab.key,
+        tab_secret=conn.tenant.tab.secret,
         admin_user_id=admin.pk,
         superuser_id=superuser.pk,
     )
@@ -166,6 +166,11 @@ def add_filler_tenants(total: int) -> int:
             HaloConnection.objects.bulk_create(
                 [_filler_connection(t, i) for i, t in enumerate(tenants)]
             )
+            # bulk_create sends no post_save: the tabs (every fourth one seen) here.
+            seen = timezone.now()
+            Tab.objects.bulk_create(
+                [Tab(tenant=t, seen_at=seen if i % 4 == 0 else None) for i, t in enumerate(tenants)]
+            )
             Verification.objects.bulk_create(
                 [_event(t, 201, Verification.Status.VERIFIED, 0) for t in tenants[::10]]
             )
@@ -186,7 +191,6 @@ def _filler_connection(tenant: Tenant, i: int) -> HaloConnection:
         status=HaloConnection.Status.CONNECTED if connected else HaloConnection.Status.UNTESTED,
         last_checked=now if connected else None,
         permissions_ok=connected,
-        tab_seen_at=now if i % 4 == 0 else None,
     )
 
 

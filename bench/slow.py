@@ -137,8 +137,8 @@ def seed_slow_tenant(halo_base: str, superuser_id: int) -> Bench:
         tenant_id=tenant.pk,
         slug=tenant.slug,
         conn_id=conn.pk,
-        tab_key=conn.tab_key,
-        tab_secret=conn.tab_secret,
+        tab_key=conn.tenant.tab.key,
+        tab_secret=conn.tenant.tab.secret,
         admin_user_id=admin.pk,
         superuser_id=superuser_id,
     )

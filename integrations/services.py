@@ -22,16 +22,12 @@ Action = audit.AuditEvent.Action
 
 
 def connection_for(tenant: Tenant) -> HaloConnection:
-    """The tenant's connection, created on first use with fresh tab keys."""
+    """The tenant's connection, created on first use (its tab with it: tickettab)."""
     try:
         return tenant.halo_connection
     except HaloConnection.DoesNotExist:
         pass
-    with transaction.atomic():
-        conn, _ = HaloConnection.objects.select_for_update().get_or_create(tenant=tenant)
-        if not conn.tab_key or not conn.tab_secret:
-            conn.ensure_tab_keys()
-            conn.save()
+    conn, _ = HaloConnection.objects.get_or_create(tenant=tenant)
     return conn
 
 
@@ -104,24 +100,6 @@ def test_connection(
     # A test can finish onboarding (e.g. custom tabs allowed at last).
     connection_tested.send(sender=HaloConnection, connection=conn)
     return result
-
-
-def rotate_tab_key(
-    conn: HaloConnection, *, actor: Any = None, request: HttpRequest | None = None
-) -> None:
-    conn.rotate_tab_key()
-    with transaction.atomic():
-        conn.save()
-        audit.record(conn.tenant, actor, Action.CONNECTION_TAB_KEY_ROTATED, request=request)
-
-
-def rotate_tab_secret(
-    conn: HaloConnection, *, actor: Any = None, request: HttpRequest | None = None
-) -> None:
-    conn.rotate_tab_secret()
-    with transaction.atomic():
-        conn.save()
-        audit.record(conn.tenant, actor, Action.CONNECTION_TAB_SECRET_ROTATED, request=request)
 
 
 def set_call_share(

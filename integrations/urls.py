@@ -9,16 +9,4 @@ workspace_urls = [
     path("integration/", views.integration, name="integration"),
     path("integration/test/", views.integration_test, name="integration_test"),
     path("integration/share/", views.integration_share, name="integration_share"),
-    path(
-        "integration/rotate/tab-key/",
-        views.integration_rotate,
-        {"what": "tab-key"},
-        name="integration_rotate_key",
-    ),
-    path(
-        "integration/rotate/tab-secret/",
-        views.integration_rotate,
-        {"what": "tab-secret"},
-        name="integration_rotate_secret",
-    ),
 ]

@@ -75,27 +75,6 @@ def integration_test(request: HttpRequest, tenant: Tenant) -> HttpResponse:
 
 @require_POST
 @integration_view
-def integration_rotate(request: HttpRequest, tenant: Tenant, what: str) -> HttpResponse:
-    conn = services.connection_for(tenant)
-    if what == "tab-key":
-        services.rotate_tab_key(conn, actor=request.user, request=request)
-        messages.success(
-            request,
-            "New tab URL generated. The old one has stopped working: paste the new URL "
-            "into your custom tab in Halo.",
-        )
-    else:
-        services.rotate_tab_secret(conn, actor=request.user, request=request)
-        messages.success(
-            request,
-            "New tab secret generated. The old one has stopped working: paste the new "
-            "secret into your custom tab in Halo.",
-        )
-    return redirect("integration", tenant.slug)
-
-
-@require_POST
-@integration_view
 def integration_share(request: HttpRequest, tenant: Tenant) -> HttpResponse:
     conn = services.connection_for(tenant)
     form = CallShareForm(request.POST)

@@ -52,8 +52,9 @@ class AdminMembershipFactory(MembershipFactory):
 
 
 class ConnectionFactory(factory.django.DjangoModelFactory):
-    """A tenant's Halo connection with tab keys; credentials point at Halo's address
-    format but nothing answers there unless a test sets it up."""
+    """A tenant's Halo connection (its tab is made with it: tickettab/services.py);
+    credentials point at Halo's address format but nothing answers there unless a
+    test sets it up."""
 
     class Meta:
         model = HaloConnection
@@ -65,12 +66,6 @@ class ConnectionFactory(factory.django.DjangoModelFactory):
     client_secret = "client-secret-value"
     # As set_credentials does: the console reads "credentials entered" from it.
     secret_changed_at = factory.LazyFunction(timezone.now)
-
-    @factory.post_generation
-    def _keys(obj, create, extracted, **kwargs):
-        obj.ensure_tab_keys()
-        if create:
-            obj.save()
 
 
 class VerificationFactory(factory.django.DjangoModelFactory):

@@ -8,10 +8,14 @@ class TickettabConfig(AppConfig):
     verbose_name = "Ticket tab"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from integrations.models import HaloConnection
         from integrations.signals import connection_tested
         from mspprocess.core import audit
-        from tickettab import onboarding
+        from tickettab import onboarding, services
         from tickettab.models import VerificationSettings
 
         audit.label_fields_with("settings", VerificationSettings)
         connection_tested.connect(onboarding.finish_after_connection_test)
+        post_save.connect(services.create_with_connection, sender=HaloConnection)

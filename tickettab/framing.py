@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import replace
 from functools import wraps
 from typing import Any
 
@@ -25,16 +24,17 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django_htmx.http import reswap, retarget
 
-from integrations.models import HaloConnection
-from tickettab import agents, tabauth
+from tickettab import tabauth
+from tickettab.models import Tab
 
 logger = logging.getLogger(__name__)
 
 View = Callable[..., HttpResponse]
 
 
-def tab_headers(response: HttpResponse, conn: HaloConnection | None) -> HttpResponse:
+def tab_headers(response: HttpResponse, tab: Tab | None) -> HttpResponse:
     ancestors = ["'self'"]
+    conn = tab.connection if tab is not None else None
     if conn is not None and conn.halo_origin:
         ancestors.append(conn.halo_origin)
     # The site's policy with this frame-ancestors in place of its 'none': django-csp's
@@ -53,10 +53,10 @@ def tab_page(
     request: HttpRequest,
     template: str,
     ctx: dict[str, Any],
-    conn: HaloConnection | None,
+    tab: Tab | None,
     status: int = 200,
 ) -> HttpResponse:
-    return tab_headers(render(request, template, ctx, status=status), conn)
+    return tab_headers(render(request, template, ctx, status=status), tab)
 
 
 def not_found(request: HttpRequest) -> HttpResponse:
@@ -75,7 +75,7 @@ def error_status(error: Exception) -> int:
     return 500
 
 
-def error_page(request: HttpRequest, conn: HaloConnection | None, error: Exception) -> HttpResponse:
+def error_page(request: HttpRequest, tab: Tab | None, error: Exception) -> HttpResponse:
     """Our answer to an exception in a tab view, reported as Django reports one.
 
     Called inside the `except`: a 500 is logged with its traceback and signalled
@@ -87,7 +87,7 @@ def error_page(request: HttpRequest, conn: HaloConnection | None, error: Excepti
     partial = _is_htmx(request)
     template = "tickettab/partials/error.html" if partial else "tickettab/error.html"
     ctx = {"status": status, "partial": partial}
-    response = tab_page(request, template, ctx, conn, status=status)
+    response = tab_page(request, template, ctx, tab, status=status)
     if status == 500:
         signals.got_request_exception.send(sender=None, request=request)
     log_response(
@@ -110,14 +110,14 @@ def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def unknown_path(request: HttpRequest, conn: HaloConnection, rest: str) -> HttpResponse:
+def unknown_path(request: HttpRequest, tab: Tab, rest: str) -> HttpResponse:
     """Any other address under a tab key: our 404, framed for the tenant's Halo."""
     if not request.path_info.endswith("/") and _slash_resolves(request.path_info):
         # What APPEND_SLASH did before this catch-all matched everything here.
         return HttpResponsePermanentRedirect(
             CommonMiddleware(_no_view).get_full_path_with_slash(request)
         )
-    return error_page(request, conn, Http404(rest))
+    return error_page(request, tab, Http404(rest))
 
 
 def _slash_resolves(path: str) -> bool:
@@ -134,23 +134,20 @@ def tab_view(view: View) -> View:
 
     @wraps(view)
     def wrapper(request: HttpRequest, tab_key: str, *args: Any, **kwargs: Any) -> HttpResponse:
-        conn: HaloConnection | None = None
+        tab: Tab | None = None
         try:
-            # The verification settings with it: every tab request reads them.
-            conn = HaloConnection.objects.select_related(
-                "tenant__verification_settings"
-            ).for_tab_key(tab_key)
-            if conn is None:
+            tab = tabauth.tab_for_key(tab_key)
+            if tab is None or tab.connection is None:
                 return not_found(request)
-            if conn.tenant.is_suspended:
-                return tab_page(request, "tickettab/paused.html", {"tenant": conn.tenant}, conn)
-            return tab_headers(view(request, conn, *args, **kwargs), conn)
+            if tab.tenant.is_suspended:
+                return tab_page(request, "tickettab/paused.html", {"tenant": tab.tenant}, tab)
+            return tab_headers(view(request, tab, *args, **kwargs), tab)
         except Exception as error:
             # Django's own error pages carry X-Frame-Options: DENY, which Halo shows
             # as a broken frame; ours is framed like the tab and says what to do.
             if settings.DEBUG and error_status(error) == 500:
                 raise  # the developer's traceback page
-            return error_page(request, conn, error)
+            return error_page(request, tab, error)
 
     # No ambient credential exists in the tab, so Django's cookie-based CSRF check
     # has nothing to protect; the X-Tab-Token header plays that role.
@@ -161,21 +158,18 @@ def tab_partial(view: View) -> View:
     """For the tab's HTMX partials: the key, then the X-Tab-Token header."""
 
     @wraps(view)
-    def wrapper(
-        request: HttpRequest, conn: HaloConnection, *args: Any, **kwargs: Any
-    ) -> HttpResponse:
-        identity = tabauth.read_token(request.META.get(tabauth.HEADER, ""), conn)
+    def wrapper(request: HttpRequest, tab: Tab, *args: Any, **kwargs: Any) -> HttpResponse:
+        identity = tabauth.read_token(request.META.get(tabauth.HEADER, ""), tab)
         if identity is None:
             return render(request, "tickettab/partials/unauthorized.html", status=401)
-        if identity.kind == "agent":
-            # Asked here, when the tab is shown, not when Halo loads the iframe.
-            name = agents.agent_name(conn, identity.id)
-            if name is None:
-                logger.warning("tab: agent %s refused for tenant %s", identity.id, conn.tenant_id)
-                response = render(request, "tickettab/partials/agent_refused.html", status=403)
-                return reswap(retarget(response, "#ticket"), "innerHTML")
-            identity = replace(identity, name=name)
-        return view(request, conn, identity, *args, **kwargs)
+        # The agent's name is asked of Halo here, when the tab is shown, not when
+        # Halo loads the iframe.
+        who = tabauth.named(tab, identity)
+        if who is None:
+            logger.warning("tab: agent %s refused for tenant %s", identity.id, tab.tenant_id)
+            response = render(request, "tickettab/partials/agent_refused.html", status=403)
+            return reswap(retarget(response, "#ticket"), "innerHTML")
+        return view(request, tab, who, *args, **kwargs)
 
     return tab_view(wrapper)
 

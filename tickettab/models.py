@@ -1,17 +1,155 @@
-"""Verification of ticket callers: settings, attempts and the notes outbox."""
+"""The ticket tab and verification of ticket callers: the tab's keys, settings,
+attempts and the notes outbox."""
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import timedelta
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
+from integrations.models import HaloConnection
+from mspprocess.core.fields import EncryptedTextField
 from mspprocess.core.models import Tenant
-from tickettab import phones
+from tickettab import phones, tab_problems
+from tickettab.tab_problems import TabProblem
+
+# Recording "custom tab seen" on every tab load would be a write per page view.
+TAB_SEEN_RESOLUTION = timedelta(minutes=1)
+KEY_SALT = "tickettab.tab-key"  # tickettab/migrations/0006 uses the same
+
+
+def key_digest(key: str) -> str:
+    """The indexed lookup value of a tab key: a keyed hash, so a leaked column
+    neither reveals the keys nor lets anyone precompute them."""
+    return salted_hmac(KEY_SALT, key, algorithm="sha256").hexdigest()
+
+
+def _new_key() -> str:
+    return secrets.token_urlsafe(32)  # 32 random bytes, 43 URL-safe characters
+
+
+class TabQuerySet(models.QuerySet):
+    def for_key(self, key: str) -> Tab | None:
+        if not key or len(key) > 100:
+            return None
+        # The digest is unique: no ordering to compile and sort by, as first() would.
+        found = self.select_related("tenant").filter(key_digest=key_digest(key))
+        return next(iter(found[:1]), None)
+
+
+class Tab(models.Model):
+    """A workspace's custom tab in Halo. The key identifies the workspace in the tab
+    URL; the secret lets Halo sign agent_id. Both are shown again on the integration
+    page, so they are stored encrypted (not only hashed); the key's digest is what
+    lookups use."""
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="tab")
+    key = EncryptedTextField(blank=True)
+    # NULL (not "") until a key exists: unique allows many NULLs but one "".
+    key_digest = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
+    # Tab tokens bind the generation: a new key or secret ends every token issued.
+    generation = models.PositiveIntegerField(default=1)
+    key_rotated_at = models.DateTimeField(null=True, blank=True)
+    secret = EncryptedTextField(blank=True)
+    secret_rotated_at = models.DateTimeField(null=True, blank=True)
+    seen_at = models.DateTimeField("custom tab seen", null=True, blank=True)
+    # The last misconfiguration a tab load showed (see tab_problems.py), until a
+    # correctly signed load clears it. The detail is at most a variable's name.
+    problem = models.CharField(max_length=30, blank=True)
+    problem_detail = models.CharField(max_length=50, blank=True)
+    problem_seen_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = TabQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "ticket tab"
+
+    def __str__(self) -> str:
+        return f"Ticket tab of {self.tenant}"
+
+    @property
+    def connection(self) -> HaloConnection | None:
+        """The workspace's Halo connection (loaded with the tab by the tab's views)."""
+        try:
+            return self.tenant.halo_connection
+        except HaloConnection.DoesNotExist:
+            return None
+
+    def rotate_key(self) -> None:
+        """A new key; the old URL stops working at once. Does not save."""
+        had_key = bool(self.key)
+        self.key = _new_key()
+        self.key_digest = key_digest(self.key)
+        if had_key:
+            self.generation += 1
+            self.key_rotated_at = timezone.now()
+
+    def rotate_secret(self) -> None:
+        had_secret = bool(self.secret)
+        self.secret = _new_key()
+        if had_secret:
+            self.generation += 1
+        self.secret_rotated_at = timezone.now()
+
+    def ensure_keys(self) -> None:
+        if not self.key:
+            self.rotate_key()
+        if not self.secret:
+            self.rotate_secret()
+
+    @property
+    def url(self) -> str:
+        """The URL the customer pastes into Halo's custom tab.
+
+        Halo's variables stay literal: Halo substitutes them raw (unencoded) when it
+        builds the iframe's address, and appends nothing of its own.
+        """
+        key = quote(self.key, safe="")
+        return (
+            f"{settings.PUBLIC_BASE_URL}/tab/{key}/"
+            f"?ticket_id={settings.HALO_TAB_TICKET_VARIABLE}"
+            f"&agent_id={settings.HALO_TAB_AGENT_VARIABLE}"
+            f"&hmac={settings.HALO_TAB_HMAC_VARIABLE}"
+        )
+
+    def mark_seen(self) -> bool:
+        """Record a correctly signed load from Halo: the tab works, and any problem
+        recorded before is over. At most one write a minute; True when it wrote."""
+        now = timezone.now()
+        fresh = self.seen_at and now - self.seen_at < TAB_SEEN_RESOLUTION
+        if fresh and not self.problem:
+            return False
+        Tab.objects.filter(pk=self.pk).update(
+            seen_at=now, problem="", problem_detail="", problem_seen_at=None
+        )
+        self.seen_at = now
+        self.problem, self.problem_detail, self.problem_seen_at = "", "", None
+        return True
+
+    def record_problem(self, code: str, detail: str = "") -> None:
+        """Record what a misconfigured tab load showed; at most one write a minute
+        for the same problem (anyone holding the tab URL can send loads)."""
+        now = timezone.now()
+        same = (self.problem, self.problem_detail) == (code, detail[:50])
+        if same and self.problem_seen_at and now - self.problem_seen_at < TAB_SEEN_RESOLUTION:
+            return
+        Tab.objects.filter(pk=self.pk).update(
+            problem=code, problem_detail=detail[:50], problem_seen_at=now
+        )
+        self.problem, self.problem_detail, self.problem_seen_at = code, detail[:50], now
+
+    @property
+    def current_problem(self) -> TabProblem | None:
+        return tab_problems.describe(self.problem, self.problem_detail)
 
 
 class VerificationSettings(models.Model):

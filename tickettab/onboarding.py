@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +49,7 @@ from django.utils import timezone
 from integrations.models import HaloConnection
 from mspprocess.core import audit
 from mspprocess.core.models import Tenant
-from tickettab.models import Note, Verification
+from tickettab.models import Note, Tab, Verification
 
 if TYPE_CHECKING:
     from django.db.models.expressions import BaseExpression
@@ -77,6 +78,17 @@ class Facts:
         self.conn = conn
 
     @cached_property
+    def tab(self) -> Tab | None:
+        try:
+            return self.tenant.tab
+        except Tab.DoesNotExist:
+            return None
+
+    @property
+    def tab_seen_at(self) -> datetime | None:
+        return self.tab.seen_at if self.tab else None
+
+    @cached_property
     def has_verification(self) -> bool:
         return Verification.objects.filter(
             tenant=self.tenant, status__in=DONE_VERIFICATIONS
@@ -99,6 +111,10 @@ class StepRule:
 
 def _c(name: str) -> str:
     return f"halo_connection__{name}"
+
+
+def _t(name: str) -> str:
+    return f"tab__{name}"
 
 
 # -- 1. credentials ---------------------------------------------------------------
@@ -179,7 +195,7 @@ def _tabs_allowed_q() -> Q:
     # When Halo did not say (JSON null or no key), a signed tab load from Halo
     # shows that its ticket types do show our tab.
     not_said = Q(**{key: None}) | Q(**{f"{key}__isnull": True})
-    seen = Q(**{_c("tab_seen_at__isnull"): False})
+    seen = Q(**{_t("seen_at__isnull"): False})
     return Q(**{_c("status"): CONNECTED}) & (Q(**{key: True}) | (not_said & seen))
 
 
@@ -187,7 +203,7 @@ def _tabs_allowed_done(f: Facts) -> bool:
     if not _connection_done(f):
         return False
     allowed = f.conn.custom_tabs_allowed  # type: ignore[union-attr]
-    return allowed is True or (allowed is None and f.conn.tab_seen_at is not None)  # type: ignore[union-attr]
+    return allowed is True or (allowed is None and f.tab_seen_at is not None)
 
 
 def _tabs_allowed_text(f: Facts, done: bool) -> tuple[str, bool]:
@@ -205,22 +221,22 @@ def _tabs_allowed_text(f: Facts, done: bool) -> tuple[str, bool]:
 
 def _tab_seen_q() -> Q:
     # A recorded problem outranks an earlier good load: the tab is broken now.
-    return Q(**{_c("tab_seen_at__isnull"): False}) & Q(**{_c("tab_problem"): ""})
+    return Q(**{_t("seen_at__isnull"): False}) & Q(**{_t("problem"): ""})
 
 
 def _tab_seen_done(f: Facts) -> bool:
-    return bool(f.conn and f.conn.tab_seen_at is not None and not f.conn.tab_problem)
+    return bool(f.conn and f.tab and f.tab.seen_at is not None and not f.tab.problem)
 
 
 def _tab_seen_text(f: Facts, done: bool) -> tuple[str, bool]:
-    c = f.conn
-    if c and c.tab_problem:
-        problem = c.current_tab_problem
+    t = f.tab
+    if f.conn and t and t.problem:
+        problem = t.current_problem
         words = f"{problem.summary} {problem.fix}" if problem else "it was misconfigured."
-        when = f"{c.tab_problem_seen_at:%Y-%m-%d %H:%M}" if c.tab_problem_seen_at else "recently"
+        when = f"{t.problem_seen_at:%Y-%m-%d %H:%M}" if t.problem_seen_at else "recently"
         return f"Halo opened the tab at {when} UTC, but: {words}", True
-    if done and c and c.tab_seen_at:
-        return f"Our tab was last opened from Halo at {c.tab_seen_at:%Y-%m-%d %H:%M} UTC.", False
+    if done and t and t.seen_at:
+        return f"Our tab was last opened from Halo at {t.seen_at:%Y-%m-%d %H:%M} UTC.", False
     return "Create the custom tab in Halo with the URL below and open any ticket.", False
 
 

@@ -4,7 +4,7 @@ Halo builds the iframe's address from the custom tab's URL by substituting its
 variables raw, without URL-encoding (see ../shared/halo/README.md). So whatever is
 wrong with the tab's configuration shows up here as a literal `$VARIABLE`, a missing
 parameter or a signature made with another secret, and `read_load` names it with a
-code from `integrations.tab_problems` instead of a bare refusal.
+code from `tickettab.tab_problems` instead of a bare refusal.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.http import QueryDict
 
-from integrations.models import HaloConnection
 from mspprocess.parsing import parse_id
 from tickettab import tabauth
+from tickettab.models import Tab
 
 # A Halo variable as written in a URL; anything else starting with "$" is cut here,
 # so that only a variable-like name is ever recorded or shown back.
@@ -49,7 +49,7 @@ def _literal(value: str, expected: str, unsubstituted_code: str) -> LoadProblem 
     return LoadProblem("mistyped_variable", name)
 
 
-def read_load(conn: HaloConnection, query: QueryDict) -> TabLoad:
+def read_load(tab: Tab, query: QueryDict) -> TabLoad:
     """The load's ticket and (signed) agent; LoadProblem when the tab is misconfigured."""
     ticket_raw = query.get("ticket_id", "")
     agent_raw = query.get("agent_id")
@@ -57,7 +57,7 @@ def read_load(conn: HaloConnection, query: QueryDict) -> TabLoad:
     signature = query.get("hmac")
 
     checks = [(ticket_raw, settings.HALO_TAB_TICKET_VARIABLE, "ticket_variable")]
-    if conn.tab_secret:
+    if tab.secret:
         checks += [
             (agent_raw or "", settings.HALO_TAB_AGENT_VARIABLE, "agent_variable"),
             (signature or "", settings.HALO_TAB_HMAC_VARIABLE, "unsigned"),
@@ -70,7 +70,7 @@ def read_load(conn: HaloConnection, query: QueryDict) -> TabLoad:
     ticket_id = parse_id(ticket_raw)
     if ticket_id is None:
         raise LoadProblem("bad_ticket")
-    if not conn.tab_secret:
+    if not tab.secret:
         return TabLoad(ticket_id=ticket_id, agent_id=None)
 
     if agent_raw is None and signature is None:
@@ -82,6 +82,6 @@ def read_load(conn: HaloConnection, query: QueryDict) -> TabLoad:
     if not signature:
         # Halo fills $HMAC with nothing when the tab has no Secret.
         raise LoadProblem("unsigned")
-    if not tabauth.check_agent_signature(conn.tab_secret, agent_raw or "", signature):
+    if not tabauth.check_agent_signature(tab.secret, agent_raw or "", signature):
         raise LoadProblem("wrong_secret")
     return TabLoad(ticket_id=ticket_id, agent_id=agent_id)

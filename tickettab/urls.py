@@ -24,4 +24,17 @@ urlpatterns = [
 workspace_urls = [
     path("settings/", workspace.verification_settings, name="verification_settings"),
     path("verifications/", workspace.verifications, name="verifications"),
+    # Buttons of the integration page's tab section.
+    path(
+        "integration/rotate/tab-key/",
+        workspace.tab_rotate,
+        {"what": "tab-key"},
+        name="integration_rotate_key",
+    ),
+    path(
+        "integration/rotate/tab-secret/",
+        workspace.tab_rotate,
+        {"what": "tab-secret"},
+        name="integration_rotate_secret",
+    ),
 ]

@@ -18,6 +18,7 @@ from mspprocess.core import audit
 from mspprocess.core import services as invitations
 from mspprocess.core.models import Membership, Tenant
 from tickettab import onboarding
+from tickettab import services as tab_services
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def test_connection(tenant: Tenant, request: HttpRequest) -> Outcome:
 
 
 def rotate_tab_key(tenant: Tenant, request: HttpRequest) -> Outcome:
-    services.rotate_tab_key(services.connection_for(tenant), actor=request.user, request=request)
+    tab_services.rotate_key(tab_services.tab_for(tenant), actor=request.user, request=request)
     return Outcome(
         messages.SUCCESS,
         f"{tenant}: new tab URL generated; the old one stopped working. The customer must "
@@ -74,7 +75,7 @@ def rotate_tab_key(tenant: Tenant, request: HttpRequest) -> Outcome:
 
 
 def rotate_tab_secret(tenant: Tenant, request: HttpRequest) -> Outcome:
-    services.rotate_tab_secret(services.connection_for(tenant), actor=request.user, request=request)
+    tab_services.rotate_secret(tab_services.tab_for(tenant), actor=request.user, request=request)
     return Outcome(
         messages.SUCCESS,
         f"{tenant}: new tab secret generated; the old one stopped working. The customer "

@@ -27,7 +27,8 @@ from mspprocess.console.forms import ConnectionAdminForm
 from mspprocess.core import audit
 from mspprocess.core.models import Membership, Tenant
 from mspprocess.core.people import display_name
-from tickettab.models import VerificationSettings
+from tickettab import services as tab_services
+from tickettab.models import Tab, VerificationSettings
 from tickettab.onboarding import tenant_steps
 
 admin.site.site_header = "MSP Process onboarding console"
@@ -79,7 +80,7 @@ class ConnectionInline(admin.StackedInline):
     extra = 1
     verbose_name = "Halo connection"
     verbose_name_plural = "Halo connection"
-    readonly_fields = ["status", "last_checked", "agent_name", "last_error", "tab_seen_at"]
+    readonly_fields = ["status", "last_checked", "agent_name", "last_error"]
     fieldsets = [
         (None, {"fields": ["base_url", "client_id", "client_secret"]}),
         (
@@ -88,7 +89,7 @@ class ConnectionInline(admin.StackedInline):
         ),
         (
             "Last connection test",
-            {"fields": ["status", "last_checked", "agent_name", "last_error", "tab_seen_at"]},
+            {"fields": ["status", "last_checked", "agent_name", "last_error"]},
         ),
     ]
 
@@ -150,7 +151,7 @@ class TenantAdmin(admin.ModelAdmin):
         "tab_seen",
     ]
     list_filter = ["status", AccountManagerFilter, StageFilter]
-    list_select_related = ["account_manager", "halo_connection"]
+    list_select_related = ["account_manager", "halo_connection", "tab"]
     search_fields = ["name", "slug", "halo_connection__base_url"]
     prepopulated_fields = {"slug": ["name"]}
     list_per_page = 100
@@ -210,10 +211,13 @@ class TenantAdmin(admin.ModelAdmin):
             return "—"
         return f"{conn.get_status_display()} · {conn.last_checked:%Y-%m-%d %H:%M}"
 
-    @admin.display(description="Tab seen", ordering="halo_connection__tab_seen_at")
+    @admin.display(description="Tab seen", ordering="tab__seen_at")
     def tab_seen(self, tenant: Tenant) -> str:
-        conn = self._conn(tenant)
-        return f"{conn.tab_seen_at:%Y-%m-%d %H:%M}" if conn and conn.tab_seen_at else "—"
+        try:
+            seen = tenant.tab.seen_at
+        except Tab.DoesNotExist:
+            seen = None
+        return f"{seen:%Y-%m-%d %H:%M}" if seen else "—"
 
     # -- the onboarding panel, above the form -----------------------------------------
 
@@ -223,6 +227,7 @@ class TenantAdmin(admin.ModelAdmin):
             "admin/mspprocess/tenant/onboarding_panel.html",
             {
                 "conn": conn,
+                "tab": tab_services.tab_for(tenant) if conn else None,
                 "steps": tenant_steps(tenant),
                 "usage": call_usage(conn) if conn and conn.base_url else None,
                 "integration_url": reverse("integration", args=[tenant.slug]),

@@ -80,7 +80,6 @@ class ConnectionAdminForm(forms.ModelForm):
         entered = {name: getattr(conn, name) for name in CREDENTIAL_FIELDS}
         for name in (*CREDENTIAL_FIELDS, "client_secret"):
             setattr(conn, name, getattr(stored, name) if stored else "")
-        conn.ensure_tab_keys()
         conn.save()
         self.changed_credentials = services.save_credentials(
             conn,

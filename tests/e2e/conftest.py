@@ -187,5 +187,5 @@ def connected(site: Site, live_halo: LiveHalo) -> Workspace:
 def tab_ready(connected: Workspace) -> Workspace:
     """Initech with the sandbox's custom tab configured: tickets show our tab."""
     conn = connected.conn
-    sandbox.configure_custom_tab(conn.tab_url, conn.tab_secret)
+    sandbox.configure_custom_tab(conn.tenant.tab.url, conn.tenant.tab.secret)
     return connected

@@ -61,7 +61,7 @@ def test_it_makes_no_halo_call_for_a_hidden_tab_until_it_is_shown(
     # cache is the live server's too: it runs in this process).
     cache.clear()
     sandbox.clear_log()
-    requests = TabRequests(page, site, urlsplit(tab_ready.conn.tab_url).path)
+    requests = TabRequests(page, site, urlsplit(tab_ready.conn.tenant.tab.url).path)
 
     # 1. The ticket opens on Details: our iframe loads at once, hidden.
     page.goto(site.ticket_url(TICKET, tab="details"))

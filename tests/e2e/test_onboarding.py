@@ -124,7 +124,10 @@ def test_it_lets_the_customer_admin_set_a_password_and_connect_halo(
     # The copy buttons put exactly the stored values on the clipboard.
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site.app)
     conn = tenant.halo_connection
-    for field, expected in (("#tab-url", conn.tab_url), ("#tab-secret", conn.tab_secret)):
+    for field, expected in (
+        ("#tab-url", conn.tenant.tab.url),
+        ("#tab-secret", conn.tenant.tab.secret),
+    ):
         expect(page.locator(field)).to_have_value(expected)
         page.locator(f"button[data-copy='{field}']").click()
         assert page.evaluate("navigator.clipboard.readText()") == expected

@@ -307,8 +307,8 @@ def fill_console(am: User) -> None:
 def fill_sandbox(ws: Workspace) -> tuple[int, int]:
     conn = ws.conn
     sandbox.configure_custom_tab(
-        conn.tab_url,
-        conn.tab_secret,
+        conn.tenant.tab.url,
+        conn.tenant.tab.secret,
         name="MSP Process (Featherstonehaugh, Worthington & Cholmondeley)",
         sequence=1,
     )

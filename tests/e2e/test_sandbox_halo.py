@@ -16,10 +16,10 @@ import re
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from integrations.models import HaloConnection
 from integrations.sandbox import seed
 from tests.e2e.conftest import Site, Workspace, make_workspace
 from tests.e2e.helpers import check_a11y, open_ticket, screenshot, sign_in
+from tickettab.models import Tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -107,6 +107,6 @@ def test_it_connects_a_second_tenant_from_the_browser_alone(
     screenshot(halo, "sandbox-ticket-two-tabs")
 
     # Each load was Globex's own, correctly signed; Initech's tab still works.
-    assert HaloConnection.objects.get(tenant=globex.tenant).tab_seen_at is not None
+    assert Tab.objects.get(tenant=globex.tenant).seen_at is not None
     open_ticket(halo, site, 1001)
-    assert tab_ready.conn.tab_seen_at is not None
+    assert tab_ready.conn.tenant.tab.seen_at is not None

@@ -31,7 +31,7 @@ FIELDS = ("resource_server", "client_id", "client_secret", "auth_server", "halo_
 # What a connection is, as stored: a refused form changes none of it.
 STORED = (
     *("base_url", "auth_server", "halo_tenant", "client_id", "client_secret", "status"),
-    *("credentials_version", "call_share", "tab_key", "tab_secret"),
+    *("credentials_version", "call_share"),
 )
 
 
@@ -45,8 +45,10 @@ def admin(client, live_halo, monkeypatch) -> Membership:
 
 
 def stored(m: Membership) -> tuple[dict[str, Any], int]:
-    conn = HaloConnection.objects.get(tenant=m.tenant)
-    return {name: getattr(conn, name) for name in STORED}, AuditEvent.objects.count()
+    conn = HaloConnection.objects.select_related("tenant__tab").get(tenant=m.tenant)
+    values = {name: getattr(conn, name) for name in STORED}
+    values |= {"tab_key": conn.tenant.tab.key, "tab_secret": conn.tenant.tab.secret}
+    return values, AuditEvent.objects.count()
 
 
 def post(client, m: Membership, path: str, data: dict[str, str]):

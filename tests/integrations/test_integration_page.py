@@ -5,10 +5,12 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
 from integrations import services
-from integrations.models import HaloConnection, tab_key_digest
+from integrations.models import HaloConnection
 from integrations.sandbox import services as sandbox
 from mspprocess.core.models import Membership
 from tests.factories import AdminMembershipFactory, MembershipFactory, StaffFactory, TenantFactory
+from tickettab import tabauth
+from tickettab.models import Tab, key_digest
 
 live = pytest.mark.django_db(transaction=True)
 
@@ -161,9 +163,9 @@ def test_it_shows_the_tab_url_and_secret(client, settings) -> None:
     client.force_login(m.user)
     body = client.get(f"/t/{m.tenant.slug}/integration/").content.decode()
     conn = HaloConnection.objects.get(tenant=m.tenant)
-    assert len(conn.tab_key) >= 43
-    assert f"https://app.mspprocess.example/tab/{conn.tab_key}/?ticket_id=$FAULTID" in body
-    assert f'value="{conn.tab_secret}"' in body
+    assert len(conn.tenant.tab.key) >= 43
+    assert f"https://app.mspprocess.example/tab/{conn.tenant.tab.key}/?ticket_id=$FAULTID" in body
+    assert f'value="{conn.tenant.tab.secret}"' in body
 
 
 @pytest.mark.django_db
@@ -171,15 +173,15 @@ def test_it_rotates_the_tab_key_and_the_old_one_stops_working(client) -> None:
     m = AdminMembershipFactory()
     client.force_login(m.user)
     conn = services.connection_for(m.tenant)
-    old_key, generation = conn.tab_key, conn.tab_generation
+    old_key, generation = conn.tenant.tab.key, conn.tenant.tab.generation
     response = client.post(f"/t/{m.tenant.slug}/integration/rotate/tab-key/", follow=True)
     assert "The old one has stopped working" in response.content.decode()
     conn.refresh_from_db()
-    assert conn.tab_key != old_key
-    assert conn.tab_generation == generation + 1
-    assert HaloConnection.objects.for_tab_key(old_key) is None
-    assert HaloConnection.objects.for_tab_key(conn.tab_key) == conn
-    assert conn.tab_key_digest == tab_key_digest(conn.tab_key)
+    assert conn.tenant.tab.key != old_key
+    assert conn.tenant.tab.generation == generation + 1
+    assert tabauth.tab_for_key(old_key) is None
+    assert tabauth.tab_for_key(conn.tenant.tab.key).tenant_id == conn.tenant_id
+    assert conn.tenant.tab.key_digest == key_digest(conn.tenant.tab.key)
     assert client.get(f"/tab/{old_key}/?ticket_id=1").status_code == 404
 
 
@@ -188,19 +190,19 @@ def test_it_rotates_the_tab_secret(client) -> None:
     m = AdminMembershipFactory()
     client.force_login(m.user)
     conn = services.connection_for(m.tenant)
-    old = conn.tab_secret
+    old = conn.tenant.tab.secret
     client.post(f"/t/{m.tenant.slug}/integration/rotate/tab-secret/")
     conn.refresh_from_db()
-    assert conn.tab_secret and conn.tab_secret != old
+    assert conn.tenant.tab.secret and conn.tenant.tab.secret != old
 
 
 @pytest.mark.django_db
 def test_it_refuses_rotation_by_get(client) -> None:
     m = AdminMembershipFactory()
     client.force_login(m.user)
-    key = services.connection_for(m.tenant).tab_key
+    key = services.connection_for(m.tenant).tenant.tab.key
     assert client.get(f"/t/{m.tenant.slug}/integration/rotate/tab-key/").status_code == 405
-    assert HaloConnection.objects.get(tenant=m.tenant).tab_key == key
+    assert Tab.objects.get(tenant=m.tenant).key == key
 
 
 @pytest.mark.django_db
@@ -268,10 +270,10 @@ def test_it_finds_tab_keys_again_after_secret_key_changes(settings, capsys) -> N
 
     conn = ConnectionFactory()
     settings.SECRET_KEY = "a-new-secret-key-" + "x" * 40
-    assert HaloConnection.objects.for_tab_key(conn.tab_key) is None
+    assert tabauth.tab_for_key(conn.tenant.tab.key) is None
     call_command("rehash_tab_keys")
     assert "1 tab key digest(s) recomputed." in capsys.readouterr().out
-    assert HaloConnection.objects.for_tab_key(conn.tab_key) == conn
+    assert tabauth.tab_for_key(conn.tenant.tab.key).tenant_id == conn.tenant_id
 
 
 @live

@@ -6,12 +6,12 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import RequestFactory
 
-from integrations.models import HaloConnection
 from mspprocess.client_ip import client_ip
 from mspprocess.core import audit, staff_auth
 from mspprocess.core.audit import AuditEvent
 from mspprocess.core.models import Membership
 from tests.factories import AdminMembershipFactory, ConnectionFactory, MembershipFactory
+from tickettab.models import Tab
 
 pytestmark = pytest.mark.django_db
 
@@ -73,9 +73,9 @@ def test_it_records_the_peer_without_a_proxy_and_ignores_the_header(client) -> N
 
 def test_it_counts_tab_sign_in_failures_per_client_behind_a_proxy(client, behind_a_proxy) -> None:
     conn = ConnectionFactory()
-    HaloConnection.objects.filter(pk=conn.pk).update(tab_secret="")
+    Tab.objects.filter(tenant_id=conn.tenant_id).update(secret="")
     member = MembershipFactory(tenant=conn.tenant).user
-    url = f"/tab/{conn.tab_key}/signin/"
+    url = f"/tab/{conn.tenant.tab.key}/signin/"
     for _ in range(5):
         client.post(url, {"username": member.username, "password": "typo"}, **via_proxy())
     locked = client.post(url, {"username": member.username, "password": "x"}, **via_proxy())

@@ -33,10 +33,12 @@ def tab(live_halo, client, settings):
 
     class Tab:
         def get(self, path: str, **extra):
-            return client.get(f"/tab/{conn.tab_key}/{path}", HTTP_X_TAB_TOKEN=token, **extra)
+            return client.get(f"/tab/{conn.tenant.tab.key}/{path}", HTTP_X_TAB_TOKEN=token, **extra)
 
         def post(self, path: str, data: dict, **extra):
-            return client.post(f"/tab/{conn.tab_key}/{path}", data, HTTP_X_TAB_TOKEN=token, **extra)
+            return client.post(
+                f"/tab/{conn.tenant.tab.key}/{path}", data, HTTP_X_TAB_TOKEN=token, **extra
+            )
 
     t = Tab()
     t.conn, t.tenant, t.token = conn, tenant, token

@@ -20,14 +20,13 @@ import redis
 from django.core.cache import cache, caches
 
 from integrations.halo import meter
-from integrations.models import HaloConnection
 from integrations.sandbox import ratelimit, seed
 from integrations.sandbox import services as sandbox
 from mspprocess.cache import CacheUnavailable, reset_outages
 from tests.factories import PASSWORD, ConnectionFactory, MembershipFactory
 from tests.tickettab.test_tab_entry import signed_url
 from tests.tickettab.test_tab_partials import sandbox_user
-from tickettab.models import Verification
+from tickettab.models import Tab, Verification
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -132,11 +131,11 @@ def test_it_serves_the_tab_with_redis_stopped(own_redis, tab, client, caplog) ->
 
 def test_it_signs_in_to_the_tab_with_redis_stopped(own_redis, client) -> None:
     conn = ConnectionFactory()
-    HaloConnection.objects.filter(pk=conn.pk).update(tab_secret="")
+    Tab.objects.filter(tenant_id=conn.tenant_id).update(secret="")
     member = MembershipFactory(tenant=conn.tenant).user
     own_redis.stop()
 
-    url = f"/tab/{conn.tab_key}/signin/"
+    url = f"/tab/{conn.tenant.tab.key}/signin/"
     wrong = client.post(url, {"username": member.username, "password": "x"})
     assert wrong.status_code == 401  # counted by axes in the database, not a 500
     right = client.post(url, {"username": member.username, "password": PASSWORD})
@@ -147,10 +146,10 @@ def test_it_signs_in_to_the_tab_with_redis_stopped(own_redis, client) -> None:
 def test_it_still_locks_tab_sign_in_without_redis(own_redis, client) -> None:
     # The tab's own count lapses with the cache; axes' database lockout does not.
     conn = ConnectionFactory()
-    HaloConnection.objects.filter(pk=conn.pk).update(tab_secret="")
+    Tab.objects.filter(tenant_id=conn.tenant_id).update(secret="")
     member = MembershipFactory(tenant=conn.tenant).user
     own_redis.stop()
-    url = f"/tab/{conn.tab_key}/signin/"
+    url = f"/tab/{conn.tenant.tab.key}/signin/"
     for _ in range(5):
         client.post(url, {"username": member.username, "password": "x"})
     response = client.post(url, {"username": member.username, "password": PASSWORD})

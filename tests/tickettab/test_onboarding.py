@@ -19,7 +19,7 @@ from tests.factories import (
     VerificationFactory,
 )
 from tickettab import onboarding
-from tickettab.models import Verification
+from tickettab.models import Tab, Verification
 
 pytestmark = pytest.mark.django_db
 
@@ -43,8 +43,9 @@ def make_connection(
         last_checked=timezone.now(),
         permissions_ok=permissions,
         check_results=results,
-        tab_seen_at=timezone.now() if seen else None,
-        tab_problem="unsigned" if problem else "",
+    )
+    Tab.objects.filter(tenant_id=conn.tenant_id).update(
+        seen_at=timezone.now() if seen else None, problem="unsigned" if problem else ""
     )
     return HaloConnection.objects.get(pk=conn.pk)
 

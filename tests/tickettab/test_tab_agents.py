@@ -12,6 +12,7 @@ from integrations.sandbox import services as sandbox
 from integrations.sandbox.models import SandboxAgent
 from tests.factories import TenantFactory
 from tests.tickettab.test_tab_entry import agent_token, signed_url
+from tickettab import tabauth
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,7 +27,7 @@ def open_tab(client, conn, agent_id: str):
     entry = client.get(signed_url(conn, agent_id=agent_id))
     assert entry.status_code == 200
     token = entry.content.decode().split('data-token="')[1].split('"')[0]
-    return client.get(f"/tab/{conn.tab_key}/ticket/?ticket_id=1001", HTTP_X_TAB_TOKEN=token)
+    return client.get(f"/tab/{conn.tenant.tab.key}/ticket/?ticket_id=1001", HTTP_X_TAB_TOKEN=token)
 
 
 def agent_lookups() -> int:
@@ -55,14 +56,14 @@ def test_it_refuses_an_agent_halo_does_not_know(client, conn) -> None:
 def test_it_refuses_a_disabled_agent_even_with_a_token(client, conn) -> None:
     token = agent_token(conn, id=3)
     SandboxAgent.objects.filter(pk=3).update(isdisabled=True)
-    response = client.get(f"/tab/{conn.tab_key}/status/1/", HTTP_X_TAB_TOKEN=token)
+    response = client.get(f"/tab/{conn.tenant.tab.key}/status/1/", HTTP_X_TAB_TOKEN=token)
     assert response.status_code == 403
 
 
 def test_it_lets_a_signed_agent_in_while_halo_is_down(client, conn) -> None:
     sandbox.set_faults(status=503, status_count=None)
     response = client.get(
-        f"/tab/{conn.tab_key}/status/1/", HTTP_X_TAB_TOKEN=agent_token(conn, id=2)
+        f"/tab/{conn.tenant.tab.key}/status/1/", HTTP_X_TAB_TOKEN=agent_token(conn, id=2)
     )
     assert response.status_code == 200  # the verification is unknown, not the agent
 
@@ -75,15 +76,13 @@ def test_it_asks_about_each_agent_once_every_five_minutes(client, conn) -> None:
 
 
 def test_it_asks_once_when_many_tabs_open_at_once(conn) -> None:
-    from tickettab import agents
-
     sandbox.clear_log()
     sandbox.set_faults(latency_ms=300)  # long enough for every thread to arrive
     names: list[str | None] = []
 
     def look_up() -> None:
         try:
-            names.append(agents.agent_name(conn, 2))
+            names.append(tabauth.agent_name(conn, 2))
         finally:
             connection.close()
 

@@ -15,20 +15,21 @@ from tests.factories import (
     UserFactory,
 )
 from tickettab import tabauth
+from tickettab.models import Tab
 
 pytestmark = pytest.mark.django_db
 
 
 def signed_url(conn: HaloConnection, agent_id: str = "2", secret: str | None = None) -> str:
-    signature = tabauth.agent_signature(secret or conn.tab_secret, agent_id)
+    signature = tabauth.agent_signature(secret or conn.tenant.tab.secret, agent_id)
     # Raw, as Halo substitutes it: the client reads a "+" as a space.
-    return f"/tab/{conn.tab_key}/?ticket_id=1001&agent_id={agent_id}&hmac={signature}"
+    return f"/tab/{conn.tenant.tab.key}/?ticket_id=1001&agent_id={agent_id}&hmac={signature}"
 
 
 def agent_token(conn: HaloConnection, **overrides) -> str:
     values = {
         "tenant_id": conn.tenant_id,
-        "generation": conn.tab_generation,
+        "generation": conn.tenant.tab.generation,
         "kind": "agent",
         "id": 2,
         "name": "Priya Shah",
@@ -43,7 +44,7 @@ def test_it_opens_with_a_valid_signature(client) -> None:
     body = response.content.decode()
     assert 'data-token="' in body
     token = body.split('data-token="')[1].split('"')[0]
-    identity = tabauth.read_token(token, conn)
+    identity = tabauth.read_token(token, conn.tenant.tab)
     assert identity is not None
     assert (identity.kind, identity.id, identity.tenant_id) == ("agent", 2, conn.tenant_id)
 
@@ -60,7 +61,7 @@ def test_it_refuses_a_wrong_signature_with_instructions(client) -> None:
 
 def test_it_refuses_a_missing_signature(client) -> None:
     conn = ConnectionFactory()
-    response = client.get(f"/tab/{conn.tab_key}/?ticket_id=1001&agent_id=2")
+    response = client.get(f"/tab/{conn.tenant.tab.key}/?ticket_id=1001&agent_id=2")
     assert response.status_code == 403
     assert "the tab has no Secret in Halo" in response.content.decode()
 
@@ -68,22 +69,22 @@ def test_it_refuses_a_missing_signature(client) -> None:
 def test_it_refuses_another_tenants_signature(client) -> None:
     ours, theirs = ConnectionFactory(), ConnectionFactory()
     # A URL correctly signed with the other tenant's secret, replayed on our key.
-    response = client.get(signed_url(ours, secret=theirs.tab_secret))
+    response = client.get(signed_url(ours, secret=theirs.tenant.tab.secret))
     assert response.status_code == 403
 
 
 def test_it_refuses_a_signature_for_another_agent(client) -> None:
     conn = ConnectionFactory()
-    signature = tabauth.agent_signature(conn.tab_secret, "2")
-    response = client.get(f"/tab/{conn.tab_key}/?ticket_id=1&agent_id=3&hmac={signature}")
+    signature = tabauth.agent_signature(conn.tenant.tab.secret, "2")
+    response = client.get(f"/tab/{conn.tenant.tab.key}/?ticket_id=1&agent_id=3&hmac={signature}")
     assert response.status_code == 403
 
 
 def test_it_answers_a_plain_404_to_unknown_and_rotated_keys(client) -> None:
     conn = ConnectionFactory(tenant=TenantFactory(name="Secret Customer Ltd"))
-    old_key = conn.tab_key
-    conn.rotate_tab_key()
-    conn.save()
+    old_key = conn.tenant.tab.key
+    conn.tenant.tab.rotate_key()
+    conn.tenant.tab.save()
     for key in ("x" * 43, old_key):
         response = client.get(f"/tab/{key}/?ticket_id=1")
         assert response.status_code == 404
@@ -101,8 +102,8 @@ def test_it_pauses_a_suspended_tenant(client) -> None:
 
 def test_it_shows_sign_in_without_a_tab_secret(client) -> None:
     conn = ConnectionFactory()
-    HaloConnection.objects.filter(pk=conn.pk).update(tab_secret="")
-    body = client.get(f"/tab/{conn.tab_key}/?ticket_id=1001").content.decode()
+    Tab.objects.filter(tenant_id=conn.tenant_id).update(secret="")
+    body = client.get(f"/tab/{conn.tenant.tab.key}/?ticket_id=1001").content.decode()
     assert 'data-mode="signin"' in body
     assert "Sign in to verify callers" in body
     assert "data-token" not in body
@@ -110,14 +111,14 @@ def test_it_shows_sign_in_without_a_tab_secret(client) -> None:
 
 def test_it_signs_a_member_in_to_the_tab(client) -> None:
     conn = ConnectionFactory()
-    HaloConnection.objects.filter(pk=conn.pk).update(tab_secret="")
+    Tab.objects.filter(tenant_id=conn.tenant_id).update(secret="")
     conn.refresh_from_db()
     member = MembershipFactory(tenant=conn.tenant).user
     response = client.post(
-        f"/tab/{conn.tab_key}/signin/", {"username": member.username, "password": PASSWORD}
+        f"/tab/{conn.tenant.tab.key}/signin/", {"username": member.username, "password": PASSWORD}
     )
     assert response.status_code == 200
-    identity = tabauth.read_token(response.json()["token"], conn)
+    identity = tabauth.read_token(response.json()["token"], conn.tenant.tab)
     assert identity.kind == "member" and identity.id == member.pk
     assert "Set-Cookie" not in response.headers
     assert not response.cookies
@@ -125,11 +126,11 @@ def test_it_signs_a_member_in_to_the_tab(client) -> None:
 
 def test_it_refuses_outsiders_and_wrong_passwords_at_tab_sign_in(client) -> None:
     conn = ConnectionFactory()
-    HaloConnection.objects.filter(pk=conn.pk).update(tab_secret="")
+    Tab.objects.filter(tenant_id=conn.tenant_id).update(secret="")
     outsider = MembershipFactory().user  # a member of another tenant
     for username, password in ((outsider.username, PASSWORD), ("nobody", "x")):
         response = client.post(
-            f"/tab/{conn.tab_key}/signin/", {"username": username, "password": password}
+            f"/tab/{conn.tenant.tab.key}/signin/", {"username": username, "password": password}
         )
         assert response.status_code == 401
         assert "token" not in response.json()
@@ -137,12 +138,14 @@ def test_it_refuses_outsiders_and_wrong_passwords_at_tab_sign_in(client) -> None
 
 def test_it_throttles_tab_sign_in(client) -> None:
     conn = ConnectionFactory()
-    HaloConnection.objects.filter(pk=conn.pk).update(tab_secret="")
+    Tab.objects.filter(tenant_id=conn.tenant_id).update(secret="")
     member = MembershipFactory(tenant=conn.tenant).user
     for _ in range(10):
-        client.post(f"/tab/{conn.tab_key}/signin/", {"username": member.username, "password": "x"})
+        client.post(
+            f"/tab/{conn.tenant.tab.key}/signin/", {"username": member.username, "password": "x"}
+        )
     response = client.post(
-        f"/tab/{conn.tab_key}/signin/", {"username": member.username, "password": PASSWORD}
+        f"/tab/{conn.tenant.tab.key}/signin/", {"username": member.username, "password": PASSWORD}
     )
     assert response.status_code == 429
 
@@ -150,9 +153,9 @@ def test_it_throttles_tab_sign_in(client) -> None:
 def test_it_locks_an_address_that_sprays_tab_sign_ins_over_many_accounts(client, settings) -> None:
     # django-axes counts every sign-in form's failures, the tab's included, per address.
     conn = ConnectionFactory()
-    HaloConnection.objects.filter(pk=conn.pk).update(tab_secret="")
+    Tab.objects.filter(tenant_id=conn.tenant_id).update(secret="")
     member = MembershipFactory(tenant=conn.tenant).user
-    url = f"/tab/{conn.tab_key}/signin/"
+    url = f"/tab/{conn.tenant.tab.key}/signin/"
     limit = settings.SIGNIN_ADDRESS_FAILURE_LIMIT
     statuses = [
         client.post(url, {"username": f"guess-{i}", "password": "x"}).status_code
@@ -168,7 +171,7 @@ def test_it_refuses_member_sign_in_when_halo_signs_agents(client) -> None:
     conn = ConnectionFactory()
     member = MembershipFactory(tenant=conn.tenant).user
     response = client.post(
-        f"/tab/{conn.tab_key}/signin/", {"username": member.username, "password": PASSWORD}
+        f"/tab/{conn.tenant.tab.key}/signin/", {"username": member.username, "password": PASSWORD}
     )
     assert response.status_code == 400
 
@@ -199,7 +202,7 @@ def test_it_keeps_x_frame_options_on_other_pages(client) -> None:
 
 
 def partial(client, conn: HaloConnection, token: str):
-    return client.get(f"/tab/{conn.tab_key}/status/1/", HTTP_X_TAB_TOKEN=token)
+    return client.get(f"/tab/{conn.tenant.tab.key}/status/1/", HTTP_X_TAB_TOKEN=token)
 
 
 def test_it_answers_401_without_or_with_a_tampered_token(client) -> None:
@@ -233,8 +236,8 @@ def test_it_refuses_another_tenants_token(client) -> None:
 def test_it_refuses_tokens_issued_before_a_rotation(client) -> None:
     conn = ConnectionFactory()
     token = agent_token(conn)
-    conn.rotate_tab_secret()
-    conn.save()
+    conn.tenant.tab.rotate_secret()
+    conn.tenant.tab.save()
     assert partial(client, conn, token).status_code == 401
 
 

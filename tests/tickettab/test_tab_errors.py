@@ -52,14 +52,14 @@ def test_it_frames_a_500_from_the_entry_for_the_tenants_halo(
     # Reported like any unhandled exception, without the tab key.
     record = next(r for r in caplog.records if r.name == "django.request")
     assert record.exc_info and record.exc_info[0] is RuntimeError
-    assert conn.tab_key not in record.getMessage()
+    assert conn.tenant.tab.key not in record.getMessage()
 
 
 def test_it_swaps_a_500_of_a_partial_into_the_tab(quiet_client, monkeypatch) -> None:
     conn = ConnectionFactory()
     monkeypatch.setattr(context, "load_context", broken)
     response = quiet_client.get(
-        f"/tab/{conn.tab_key}/ticket/?ticket_id=1001",
+        f"/tab/{conn.tenant.tab.key}/ticket/?ticket_id=1001",
         HTTP_X_TAB_TOKEN=agent_token(conn),
         HTTP_HX_REQUEST="true",
     )
@@ -94,7 +94,7 @@ def test_it_frames_a_404_raised_in_a_tab_view(client, monkeypatch) -> None:
 def test_it_frames_an_unknown_sub_path_for_the_tenants_halo(client) -> None:
     conn = ConnectionFactory()
     for path in ("nonsense/", "ticket/extra/", "a/b/c"):
-        response = client.get(f"/tab/{conn.tab_key}/{path}")
+        response = client.get(f"/tab/{conn.tenant.tab.key}/{path}")
         assert response.status_code == 404, path
         assert framed_for(response, f"'self' {conn.halo_origin}"), path
         body = response.content.decode()
@@ -104,9 +104,9 @@ def test_it_frames_an_unknown_sub_path_for_the_tenants_halo(client) -> None:
 
 def test_it_still_adds_the_slash_to_a_known_tab_address(client) -> None:
     conn = ConnectionFactory()
-    response = client.get(f"/tab/{conn.tab_key}/ticket?ticket_id=1001")
+    response = client.get(f"/tab/{conn.tenant.tab.key}/ticket?ticket_id=1001")
     assert response.status_code == 301
-    assert response["Location"] == f"/tab/{conn.tab_key}/ticket/?ticket_id=1001"
+    assert response["Location"] == f"/tab/{conn.tenant.tab.key}/ticket/?ticket_id=1001"
 
 
 def test_it_frames_an_unknown_key_for_self_only(client) -> None:
@@ -123,7 +123,7 @@ def test_it_frames_the_paused_page_for_the_tenants_halo(client) -> None:
     conn.tenant.status = Tenant.Status.SUSPENDED
     conn.tenant.save(update_fields=["status"])
     for path in ("", "nonsense/"):
-        response = client.get(f"/tab/{conn.tab_key}/{path}")
+        response = client.get(f"/tab/{conn.tenant.tab.key}/{path}")
         assert response.status_code == 200, path
         assert framed_for(response, f"'self' {conn.halo_origin}"), path
         assert "MSP Process is paused" in response.content.decode()

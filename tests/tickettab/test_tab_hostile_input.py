@@ -12,9 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from integrations.models import HaloConnection
 from tests.hostile import HOSTILE, NOT_AN_ID, TEXT
-from tickettab.models import Note, Verification
+from tickettab.models import Note, Tab, Verification
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,7 +26,7 @@ def nothing_stored() -> bool:
 @given(ticket=TEXT, agent=TEXT, signature=TEXT)
 def test_it_survives_any_tab_address(client, tab, ticket, agent, signature) -> None:
     query = {"ticket_id": ticket, "agent_id": agent, "hmac": signature}
-    response = client.get(f"/tab/{tab.conn.tab_key}/", query)
+    response = client.get(f"/tab/{tab.conn.tenant.tab.key}/", query)
     assert response.status_code in (200, 403)
 
 
@@ -94,9 +93,9 @@ def test_it_refuses_control_characters_in_an_override_reason(tab, reason) -> Non
 @HOSTILE
 @given(username=TEXT, password=TEXT)
 def test_it_survives_any_tab_sign_in(client, tab, username, password) -> None:
-    HaloConnection.objects.filter(pk=tab.conn.pk).update(tab_secret="")
+    Tab.objects.filter(tenant_id=tab.conn.tenant_id).update(secret="")
     response = client.post(
-        f"/tab/{tab.conn.tab_key}/signin/", {"username": username, "password": password}
+        f"/tab/{tab.conn.tenant.tab.key}/signin/", {"username": username, "password": password}
     )
     assert response.status_code in (401, 429)
     assert "token" not in response.json()

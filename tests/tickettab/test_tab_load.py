@@ -10,6 +10,7 @@ from django.conf import settings
 from integrations.models import HaloConnection
 from tests.factories import AdminMembershipFactory, ConnectionFactory, StaffFactory
 from tickettab import tabauth
+from tickettab.models import Tab
 
 pytestmark = pytest.mark.django_db
 
@@ -18,8 +19,8 @@ def halo_src(conn: HaloConnection, ticket: str = "1001", agent: str = "2", secre
     """The iframe address as Halo builds it from our tab URL: each variable replaced
     by raw text, nothing encoded, nothing appended. Written here on its own (not
     borrowed from the sandbox) so that both are checked against the same rule."""
-    signature = tabauth.agent_signature(conn.tab_secret if secret is None else secret, agent)
-    url = conn.tab_url.removeprefix(settings.PUBLIC_BASE_URL)
+    signature = tabauth.agent_signature(conn.tenant.tab.secret if secret is None else secret, agent)
+    url = conn.tenant.tab.url.removeprefix(settings.PUBLIC_BASE_URL)
     return (
         url.replace("$FAULTID", ticket)
         .replace("$LOGGEDINAGENTID", agent)
@@ -30,15 +31,15 @@ def halo_src(conn: HaloConnection, ticket: str = "1001", agent: str = "2", secre
 def agent_whose_signature(conn: HaloConnection, test) -> str:
     """The first agent id whose signature with this secret passes `test`."""
     for agent_id in range(1, 100_000):
-        if test(tabauth.agent_signature(conn.tab_secret, str(agent_id))):
+        if test(tabauth.agent_signature(conn.tenant.tab.secret, str(agent_id))):
             return str(agent_id)
     raise AssertionError("no such agent id")
 
 
 def test_it_generates_the_tab_url_with_halos_three_variables() -> None:
     conn = ConnectionFactory()
-    assert conn.tab_url == (
-        f"{settings.PUBLIC_BASE_URL}/tab/{conn.tab_key}/"
+    assert conn.tenant.tab.url == (
+        f"{settings.PUBLIC_BASE_URL}/tab/{conn.tenant.tab.key}/"
         "?ticket_id=$FAULTID&agent_id=$LOGGEDINAGENTID&hmac=$HMAC"
     )
 
@@ -47,7 +48,7 @@ def test_it_follows_the_variable_settings(settings) -> None:
     settings.HALO_TAB_AGENT_VARIABLE = "$AGENTID"
     settings.HALO_TAB_HMAC_VARIABLE = "$SIGNATURE"
     conn = ConnectionFactory()
-    assert conn.tab_url.endswith("?ticket_id=$FAULTID&agent_id=$AGENTID&hmac=$SIGNATURE")
+    assert conn.tenant.tab.url.endswith("?ticket_id=$FAULTID&agent_id=$AGENTID&hmac=$SIGNATURE")
 
 
 @pytest.mark.parametrize(
@@ -65,7 +66,7 @@ def test_it_opens_from_the_address_halo_builds(client, shape) -> None:
     response = client.get(src)
     assert response.status_code == 200, response.content.decode()
     token = response.content.decode().split('data-token="')[1].split('"')[0]
-    identity = tabauth.read_token(token, conn)
+    identity = tabauth.read_token(token, conn.tenant.tab)
     assert identity is not None and identity.id == int(agent)
 
 
@@ -73,7 +74,7 @@ def test_it_accepts_a_percent_encoded_signature_too(client) -> None:
     # Not Halo's form, but the same bytes: a proxy or a person re-encoding the URL.
     conn = ConnectionFactory()
     agent = agent_whose_signature(conn, lambda s: "+" in s)
-    signature = tabauth.agent_signature(conn.tab_secret, agent)
+    signature = tabauth.agent_signature(conn.tenant.tab.secret, agent)
     src = halo_src(conn, agent=agent).replace(signature, signature.replace("+", "%2B"))
     assert client.get(src).status_code == 200
 
@@ -92,7 +93,7 @@ def test_it_accepts_a_percent_encoded_signature_too(client) -> None:
 def test_it_accepts_nothing_looser_than_raw_substitution(client, mangle) -> None:
     conn = ConnectionFactory()
     agent = agent_whose_signature(conn, lambda s: s.startswith("+") and "/" in s)
-    signature = tabauth.agent_signature(conn.tab_secret, agent)
+    signature = tabauth.agent_signature(conn.tenant.tab.secret, agent)
     mangled = mangle(signature)
     assert mangled != signature
     src = halo_src(conn, agent=agent).replace(f"hmac={signature}", f"hmac={mangled}")
@@ -103,8 +104,10 @@ def test_it_accepts_nothing_looser_than_raw_substitution(client, mangle) -> None
 
 def test_it_refuses_a_signature_made_for_another_agent(client) -> None:
     conn = ConnectionFactory()
-    theirs = tabauth.agent_signature(conn.tab_secret, "3")
-    src = halo_src(conn, agent="2").replace(tabauth.agent_signature(conn.tab_secret, "2"), theirs)
+    theirs = tabauth.agent_signature(conn.tenant.tab.secret, "3")
+    src = halo_src(conn, agent="2").replace(
+        tabauth.agent_signature(conn.tenant.tab.secret, "2"), theirs
+    )
     response = client.get(src)
     assert response.status_code == 403
     assert "data-token" not in response.content.decode()
@@ -151,19 +154,19 @@ def test_it_explains_a_misconfigured_tab_and_records_it(client, case, code, word
     assert PASTE_URL in body  # the admin's fix, in Halo's menu words
     assert "data-token" not in body
     conn.refresh_from_db()
-    assert conn.tab_problem == code
-    assert conn.tab_problem_seen_at is not None
-    assert conn.tab_seen_at is None  # "Custom tab seen" ticks only on a signed load
+    assert conn.tenant.tab.problem == code
+    assert conn.tenant.tab.problem_seen_at is not None
+    assert conn.tenant.tab.seen_at is None  # "Custom tab seen" ticks only on a signed load
 
 
 def test_it_tells_a_tenant_with_the_old_url_form_to_paste_the_new_one(client) -> None:
     conn = ConnectionFactory()
     # What Halo sends for the URL this page generated before: nothing appended.
-    response = client.get(f"/tab/{conn.tab_key}/?ticket_id=1001")
+    response = client.get(f"/tab/{conn.tenant.tab.key}/?ticket_id=1001")
     assert response.status_code == 403
     assert "out of date" in response.content.decode()
     conn.refresh_from_db()
-    assert conn.tab_problem == "old_url"
+    assert conn.tenant.tab.problem == "old_url"
 
 
 def test_it_records_only_a_variable_like_name_as_detail(client) -> None:
@@ -172,50 +175,54 @@ def test_it_records_only_a_variable_like_name_as_detail(client) -> None:
     assert response.status_code == 403
     assert "<script>alert" not in response.content.decode()
     conn.refresh_from_db()
-    assert conn.tab_problem == "mistyped_variable"
-    assert conn.tab_problem_detail == "$"
+    assert conn.tenant.tab.problem == "mistyped_variable"
+    assert conn.tenant.tab.problem_detail == "$"
 
 
 def test_it_clears_the_problem_on_the_next_correct_load(client) -> None:
     conn = ConnectionFactory()
     load(client, conn, "secret=another")
     conn.refresh_from_db()
-    assert conn.tab_problem == "wrong_secret"
+    assert conn.tenant.tab.problem == "wrong_secret"
     assert client.get(halo_src(conn)).status_code == 200
     conn.refresh_from_db()
-    assert (conn.tab_problem, conn.tab_problem_detail, conn.tab_problem_seen_at) == ("", "", None)
-    assert conn.tab_seen_at is not None
+    assert (
+        conn.tenant.tab.problem,
+        conn.tenant.tab.problem_detail,
+        conn.tenant.tab.problem_seen_at,
+    ) == ("", "", None)
+    assert conn.tenant.tab.seen_at is not None
 
 
 def test_it_records_custom_tab_seen_at_most_once_a_minute(client) -> None:
     conn = ConnectionFactory()
     assert client.get(halo_src(conn)).status_code == 200
-    first = HaloConnection.objects.get(pk=conn.pk).tab_seen_at
+    first = Tab.objects.get(tenant_id=conn.tenant_id).seen_at
     assert first is not None
     client.get(halo_src(conn, agent="7"))
-    assert HaloConnection.objects.get(pk=conn.pk).tab_seen_at == first
-    HaloConnection.objects.filter(pk=conn.pk).update(tab_seen_at=first - timedelta(minutes=2))
+    assert Tab.objects.get(tenant_id=conn.tenant_id).seen_at == first
+    Tab.objects.filter(tenant_id=conn.tenant_id).update(seen_at=first - timedelta(minutes=2))
     client.get(halo_src(conn))
-    assert HaloConnection.objects.get(pk=conn.pk).tab_seen_at > first - timedelta(minutes=2)
+    assert Tab.objects.get(tenant_id=conn.tenant_id).seen_at > first - timedelta(minutes=2)
 
 
 def test_it_writes_a_repeated_problem_at_most_once_a_minute(client) -> None:
     conn = ConnectionFactory()
     load(client, conn, "hmac=$HMAC")
-    first = HaloConnection.objects.get(pk=conn.pk).tab_problem_seen_at
+    first = Tab.objects.get(tenant_id=conn.tenant_id).problem_seen_at
     load(client, conn, "hmac=$HMAC")
-    assert HaloConnection.objects.get(pk=conn.pk).tab_problem_seen_at == first
+    assert Tab.objects.get(tenant_id=conn.tenant_id).problem_seen_at == first
     load(client, conn, "ticket=$FAULTID")  # a different problem is recorded at once
-    assert HaloConnection.objects.get(pk=conn.pk).tab_problem == "ticket_variable"
+    assert Tab.objects.get(tenant_id=conn.tenant_id).problem == "ticket_variable"
 
 
 def test_it_checks_the_ticket_without_a_tab_secret(client) -> None:
     conn = ConnectionFactory()
-    HaloConnection.objects.filter(pk=conn.pk).update(tab_secret="")
-    assert client.get(f"/tab/{conn.tab_key}/?ticket_id=1001").status_code == 200
-    response = client.get(f"/tab/{conn.tab_key}/?ticket_id=$FAULTID")
+    Tab.objects.filter(tenant_id=conn.tenant_id).update(secret="")
+    assert client.get(f"/tab/{conn.tenant.tab.key}/?ticket_id=1001").status_code == 200
+    response = client.get(f"/tab/{conn.tenant.tab.key}/?ticket_id=$FAULTID")
     assert response.status_code == 403
-    assert HaloConnection.objects.get(pk=conn.pk).tab_problem == "ticket_variable"
+    assert Tab.objects.get(tenant_id=conn.tenant_id).problem == "ticket_variable"
 
 
 # -- where the admin sees it ------------------------------------------------------------
@@ -224,13 +231,13 @@ def test_it_checks_the_ticket_without_a_tab_secret(client) -> None:
 def test_it_shows_the_problem_and_the_new_url_on_the_integration_page(client) -> None:
     m = AdminMembershipFactory()
     conn = ConnectionFactory(tenant=m.tenant)
-    client.get(f"/tab/{conn.tab_key}/?ticket_id=1001")  # the old URL form
+    client.get(f"/tab/{conn.tenant.tab.key}/?ticket_id=1001")  # the old URL form
     client.force_login(m.user)
     body = client.get(f"/t/{m.tenant.slug}/integration/").content.decode()
     assert 'id="tab-problem"' in body
     assert "out of date" in body
     assert "replace its URL with the tab URL from your integration page" in body
-    assert conn.tab_url.replace("&", "&amp;") in body
+    assert conn.tenant.tab.url.replace("&", "&amp;") in body
     assert 'id="step-tab_seen" data-done="false"' in body
 
     client.get(halo_src(conn))  # fixed in Halo

@@ -42,7 +42,7 @@ def test_it_leaves_custom_tab_seen_to_the_signed_load(tab) -> None:
     # A partial proves only a tab token, not that Halo's custom tab is set up right.
     tab.get("ticket/?ticket_id=1001")
     tab.conn.refresh_from_db()
-    assert tab.conn.tab_seen_at is None
+    assert tab.conn.tenant.tab.seen_at is None
 
 
 def test_it_keeps_the_ticket_context_briefly_and_masked(tab) -> None:
@@ -217,7 +217,7 @@ def test_it_keeps_another_tenants_verifications_out_of_reach(tab, client, live_h
     body = tab.post("verify/", {"verification_id": their_v.pk, "code": "123456"}).content.decode()
     assert "no longer exists" in body
     # And our token does not open their tab.
-    response = client.get(f"/tab/{their_conn.tab_key}/status/1/", HTTP_X_TAB_TOKEN=tab.token)
+    response = client.get(f"/tab/{their_conn.tenant.tab.key}/status/1/", HTTP_X_TAB_TOKEN=tab.token)
     assert response.status_code == 401
 
 
@@ -228,7 +228,7 @@ def test_it_sets_no_cookie_on_any_tab_response(tab, client) -> None:
         tab.post("send/", {"method": "email", "ticket_id": "1001"}),
         tab.post("verify/", {"verification_id": "1", "code": "000000"}),
         tab.post("override/", {"ticket_id": "1001", "reason": "x"}),
-        client.get(f"/tab/{tab.conn.tab_key}/ticket/?ticket_id=1001"),  # 401
+        client.get(f"/tab/{tab.conn.tenant.tab.key}/ticket/?ticket_id=1001"),  # 401
     ]
     for response in responses:
         assert "Set-Cookie" not in response.headers

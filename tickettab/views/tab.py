@@ -4,100 +4,79 @@ from __future__ import annotations
 
 import logging
 
-from django.contrib.auth import authenticate
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 
-from integrations import tab_problems
 from integrations.halo import resilience
 from integrations.halo.errors import HaloError
-from integrations.models import HaloConnection
-from mspprocess.core.models import Membership
-from mspprocess.core.people import display_name
-from tickettab import context, forms, onboarding, shield, tabauth, tabload, verification
+from tickettab import (
+    context,
+    forms,
+    onboarding,
+    shield,
+    tab_problems,
+    tabauth,
+    tabload,
+    verification,
+)
 from tickettab.framing import tab_partial, tab_view
-from tickettab.models import Verification, VerificationSettings
+from tickettab.models import Tab, Verification, VerificationSettings
 
 logger = logging.getLogger(__name__)
 
 
 @require_GET
 @tab_view
-def entry(request: HttpRequest, conn: HaloConnection) -> HttpResponse:
+def entry(request: HttpRequest, tab: Tab) -> HttpResponse:
     try:
-        load = tabload.read_load(conn, request.GET)
+        load = tabload.read_load(tab, request.GET)
     except tabload.LoadProblem as e:
         # The customer cannot see Halo's iframe address, so the tab says what is
         # wrong, and the integration page and the console show it too.
-        conn.record_tab_problem(e.code, e.detail)
-        logger.warning("tab: %s for tenant %s", e.code, conn.tenant_id)
+        tab.record_problem(e.code, e.detail)
+        logger.warning("tab: %s for tenant %s", e.code, tab.tenant_id)
         problem = tab_problems.describe(e.code, e.detail)
-        ctx = {"conn": conn, "tenant": conn.tenant, "problem": problem}
+        ctx = {"tab": tab, "tenant": tab.tenant, "problem": problem}
         return render(request, "tickettab/misconfigured.html", ctx, status=403)
 
-    ctx = {"conn": conn, "tenant": conn.tenant, "ticket_id": load.ticket_id}
+    ctx = {"tab": tab, "tenant": tab.tenant, "ticket_id": load.ticket_id}
     if load.agent_id is not None:
-        # Correctly signed: the tab is set up right in Halo, whoever is viewing. Who
-        # the agent is, is asked of Halo when the tab is shown (framing.tab_partial):
-        # Halo may load a hidden tab's iframe, and that must cost no Halo call.
-        if conn.mark_tab_seen():
-            onboarding.activate_if_onboarded(conn.tenant)  # seeing the tab can finish it
-        identity = tabauth.TabIdentity(
-            tenant_id=conn.tenant_id,
-            generation=conn.tab_generation,
-            kind="agent",
-            id=load.agent_id,
-            name="",
-        )
-        ctx["token"] = tabauth.issue_token(identity)
+        # Correctly signed: the tab is set up right in Halo, whoever is viewing.
+        if tab.mark_seen():
+            onboarding.activate_if_onboarded(tab.tenant)  # seeing the tab can finish it
+        ctx["token"] = tabauth.issue_token(tabauth.agent_identity(tab, load.agent_id))
     return render(request, "tickettab/tab.html", ctx)
 
 
 @require_POST
 @tab_view
-def signin(request: HttpRequest, conn: HaloConnection) -> HttpResponse:
+def signin(request: HttpRequest, tab: Tab) -> HttpResponse:
     """A technician's sign-in inside the tab, for tenants without a tab secret."""
-    if conn.tab_secret:
+    if tab.secret:
         return JsonResponse({"error": "This tab signs agents in through Halo."}, status=400)
-    # Failures are throttled by django-axes inside authenticate(), per username and
-    # address and per address alone (mspprocess.core.staff_auth), in the database.
     form = forms.SigninForm(request.POST)
-    user = (
-        authenticate(
-            request,
-            username=form.cleaned_data["username"],
-            password=form.cleaned_data["password"],
-        )
+    identity = (
+        tabauth.sign_in(request, tab, form.cleaned_data["username"], form.cleaned_data["password"])
         if form.is_valid()
         else None
     )
-    membership = (
-        Membership.objects.filter(user=user, tenant_id=conn.tenant_id).first() if user else None
-    )
-    if membership is None:
+    if identity is None:
         return JsonResponse(
             {"error": "Please enter a correct username and password for this workspace."},
             status=401,
         )
-    identity = tabauth.TabIdentity(
-        tenant_id=conn.tenant_id,
-        generation=conn.tab_generation,
-        kind="member",
-        id=user.pk,
-        name=display_name(user),
-    )
     return JsonResponse({"token": tabauth.issue_token(identity), "name": identity.name})
 
 
-def _panel_ctx(conn: HaloConnection, ticket_id: int, contact_id: int, **extra) -> dict:
-    prefs = VerificationSettings.for_tenant(conn.tenant)
-    events = shield.history(conn.tenant, contact_id)
+def _panel_ctx(tab: Tab, ticket_id: int, contact_id: int, **extra) -> dict:
+    prefs = VerificationSettings.for_tenant(tab.tenant)
+    events = shield.history(tab.tenant, contact_id)
     current = shield.shield_for(prefs, events)
     pending = current.verification if current.state == "amber" else None
     return {
-        "conn": conn,
+        "tab": tab,
         "prefs": prefs,
         "ticket_id": ticket_id,
         "contact_id": contact_id,
@@ -123,58 +102,58 @@ def _problem(
 @require_GET
 @resilience.interactive()  # a technician waits: Halo gets a short deadline
 @tab_partial
-def ticket(request: HttpRequest, conn: HaloConnection, who: tabauth.TabIdentity) -> HttpResponse:
+def ticket(request: HttpRequest, tab: Tab, who: tabauth.TabIdentity) -> HttpResponse:
     retry = request.get_full_path()
     form = forms.TicketForm(request.GET)
     if not form.is_valid():
         return _problem(request, form.problem(), retry)
     ticket_id = form.cleaned_data["ticket_id"]
     try:
-        ctx = context.load_context(conn, ticket_id, fresh=form.cleaned_data["fresh"])
+        ctx = context.load_context(tab.connection, ticket_id, fresh=form.cleaned_data["fresh"])
     except context.ContextProblem as e:
         return _problem(request, e.message, retry if e.retry else "")
     except HaloError as e:
         return _problem(request, str(e), retry)
-    panel = _panel_ctx(conn, ctx.ticket_id, ctx.contact.halo_user_id, contact=ctx.contact)
+    panel = _panel_ctx(tab, ctx.ticket_id, ctx.contact.halo_user_id, contact=ctx.contact)
     return render(request, "tickettab/partials/ticket.html", {"t": ctx, "who": who, **panel})
 
 
-def _contact_or_problem(conn: HaloConnection, ticket_id: int):
+def _contact_or_problem(tab: Tab, ticket_id: int):
     """The ticket's end user, read from Halo at the click, or why not."""
     try:
-        return context.load_contact(conn, ticket_id), None
+        return context.load_contact(tab.connection, ticket_id), None
     except context.ContextProblem as e:
         return None, e.message
     except HaloError as e:
         return None, str(e)
 
 
-def _panel(request: HttpRequest, conn: HaloConnection, ticket_id: int, contact_id: int, **extra):
-    ctx = _panel_ctx(conn, ticket_id, contact_id, **extra)
+def _panel(request: HttpRequest, tab: Tab, ticket_id: int, contact_id: int, **extra):
+    ctx = _panel_ctx(tab, ticket_id, contact_id, **extra)
     return render(request, "tickettab/partials/panel.html", ctx)
 
 
 @require_POST
 @resilience.interactive()  # a technician waits: Halo gets a short deadline
 @tab_partial
-def send(request: HttpRequest, conn: HaloConnection, who: tabauth.TabIdentity) -> HttpResponse:
+def send(request: HttpRequest, tab: Tab, who: tabauth.TabIdentity) -> HttpResponse:
     form = forms.SendForm(request.POST)
     if not form.is_valid():
         return _problem(request, form.problem(), beside_panel=True)
     ticket_id, method = form.cleaned_data["ticket_id"], form.cleaned_data["method"]
-    contact, problem = _contact_or_problem(conn, ticket_id)
+    contact, problem = _contact_or_problem(tab, ticket_id)
     if problem:
         return _problem(request, problem, beside_panel=True)
     try:
-        verification.send(conn.tenant, contact, ticket_id, who, method)
+        verification.send(tab.tenant, contact, ticket_id, who, method)
     except verification.VerificationError as e:
-        return _panel(request, conn, ticket_id, contact.halo_user_id, error=e.message)
-    return _panel(request, conn, ticket_id, contact.halo_user_id)
+        return _panel(request, tab, ticket_id, contact.halo_user_id, error=e.message)
+    return _panel(request, tab, ticket_id, contact.halo_user_id)
 
 
 @require_POST
 @tab_partial
-def verify(request: HttpRequest, conn: HaloConnection, who: tabauth.TabIdentity) -> HttpResponse:
+def verify(request: HttpRequest, tab: Tab, who: tabauth.TabIdentity) -> HttpResponse:
     """Check the code. Needs nothing from Halo: verification works while Halo is down."""
     form = forms.VerifyForm(request.POST)
     if not form.is_valid() and "verification_id" in form.errors:
@@ -183,43 +162,43 @@ def verify(request: HttpRequest, conn: HaloConnection, who: tabauth.TabIdentity)
     # A code that is no code at all is checked as an empty one: a typo, not a guess.
     code = form.cleaned_data.get("code", "")
     try:
-        v = verification.check_code(conn.tenant, vid, code)
+        v = verification.check_code(tab.tenant, vid, code)
     except verification.VerificationError as e:
         if e.verification is None:
             return _problem(request, e.message, beside_panel=True)
         v = e.verification
-        return _panel(request, conn, v.ticket_id, v.halo_user_id, error=e.message, code_error=True)
-    return _panel(request, conn, v.ticket_id, v.halo_user_id)
+        return _panel(request, tab, v.ticket_id, v.halo_user_id, error=e.message, code_error=True)
+    return _panel(request, tab, v.ticket_id, v.halo_user_id)
 
 
 @require_GET
 @tab_partial
 def status(
-    request: HttpRequest, conn: HaloConnection, who: tabauth.TabIdentity, verification_id: int
+    request: HttpRequest, tab: Tab, who: tabauth.TabIdentity, verification_id: int
 ) -> HttpResponse:
     """Polled while a secure link is pending; the panel stops polling once decided."""
-    v = Verification.objects.filter(tenant=conn.tenant, pk=verification_id).first()
+    v = Verification.objects.filter(tenant=tab.tenant, pk=verification_id).first()
     if v is None:
         return _problem(
             request, "This verification no longer exists. Start a new one.", beside_panel=True
         )
-    return _panel(request, conn, v.ticket_id, v.halo_user_id)
+    return _panel(request, tab, v.ticket_id, v.halo_user_id)
 
 
 @require_POST
 @resilience.interactive()  # a technician waits: Halo gets a short deadline
 @tab_partial
-def override(request: HttpRequest, conn: HaloConnection, who: tabauth.TabIdentity) -> HttpResponse:
+def override(request: HttpRequest, tab: Tab, who: tabauth.TabIdentity) -> HttpResponse:
     form = forms.OverrideForm(request.POST)
     if not form.is_valid():  # refused before asking Halo anything
         return _problem(request, form.problem(), beside_panel=True)
     ticket_id = form.cleaned_data["ticket_id"]
-    contact, problem = _contact_or_problem(conn, ticket_id)
+    contact, problem = _contact_or_problem(tab, ticket_id)
     if problem:
         return _problem(request, problem, beside_panel=True)
     try:
         reason = form.cleaned_data["reason"]
-        verification.record_override(conn.tenant, contact, ticket_id, who, reason)
+        verification.record_override(tab.tenant, contact, ticket_id, who, reason)
     except verification.VerificationError as e:
-        return _panel(request, conn, ticket_id, contact.halo_user_id, error=e.message)
-    return _panel(request, conn, ticket_id, contact.halo_user_id)
+        return _panel(request, tab, ticket_id, contact.halo_user_id, error=e.message)
+    return _panel(request, tab, ticket_id, contact.halo_user_id)

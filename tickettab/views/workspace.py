@@ -1,4 +1,5 @@
-"""The admins' verification pages: the settings and the verification report."""
+"""The admins' workspace pages of the tab: the verification settings, the report,
+and the integration page's buttons that rotate the tab URL and secret."""
 
 from __future__ import annotations
 
@@ -13,15 +14,18 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from mspprocess.core import audit
 from mspprocess.core.access import tenant_view
 from mspprocess.core.models import Membership, Tenant
-from tickettab import outbox
+from tickettab import outbox, services
 from tickettab.forms import ReportFilterForm, VerificationSettingsForm
 from tickettab.models import Note, Verification, VerificationSettings
 
 admin_view = tenant_view(Membership.Role.ADMIN)
+# The integration page's access: customer admins, and account managers onboarding.
+integration_view = tenant_view(Membership.Role.ADMIN, staff_permission="mspprocess.change_tenant")
 
 PAGE_SIZE = 50
 OUTBOX_LIST_SIZE = 20
@@ -169,3 +173,24 @@ def verifications(request: HttpRequest, tenant: Tenant) -> HttpResponse:
         "active": "verifications",
     }
     return render(request, "tickettab/workspace/verifications.html", ctx)
+
+
+@require_POST
+@integration_view
+def tab_rotate(request: HttpRequest, tenant: Tenant, what: str) -> HttpResponse:
+    tab = services.tab_for(tenant)
+    if what == "tab-key":
+        services.rotate_key(tab, actor=request.user, request=request)
+        messages.success(
+            request,
+            "New tab URL generated. The old one has stopped working: paste the new URL "
+            "into your custom tab in Halo.",
+        )
+    else:
+        services.rotate_secret(tab, actor=request.user, request=request)
+        messages.success(
+            request,
+            "New tab secret generated. The old one has stopped working: paste the new "
+            "secret into your custom tab in Halo.",
+        )
+    return redirect("integration", tenant.slug)

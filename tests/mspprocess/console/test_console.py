@@ -20,6 +20,8 @@ from tests.factories import (
     UserFactory,
     VerificationFactory,
 )
+from tickettab import tabauth
+from tickettab.models import Tab
 
 pytestmark = pytest.mark.django_db
 
@@ -276,7 +278,7 @@ def test_it_creates_a_connection_with_tab_keys_from_the_console(client, am) -> N
     )
     assert response.status_code == 302
     conn = HaloConnection.objects.get(tenant=tenant)
-    assert conn.client_secret == SECRET and conn.tab_key and conn.tab_secret
+    assert conn.client_secret == SECRET and conn.tenant.tab.key and conn.tenant.tab.secret
     assert conn.base_url == "https://acme.halopsa.com"
 
 
@@ -306,12 +308,12 @@ def test_it_reports_a_tenant_without_credentials(client, am) -> None:
 
 def test_it_rotates_the_tab_key_and_secret(client, am) -> None:
     conn = ConnectionFactory()
-    key, secret = conn.tab_key, conn.tab_secret
+    key, secret = conn.tenant.tab.key, conn.tenant.tab.secret
     run_action(client, conn.tenant, "rotate_tab_key")
     run_action(client, conn.tenant, "rotate_tab_secret")
     conn.refresh_from_db()
-    assert conn.tab_key != key and conn.tab_secret != secret
-    assert HaloConnection.objects.for_tab_key(key) is None
+    assert conn.tenant.tab.key != key and conn.tenant.tab.secret != secret
+    assert tabauth.tab_for_key(key) is None
 
 
 def test_it_suspends_and_the_tab_pauses(client, am) -> None:
@@ -320,7 +322,7 @@ def test_it_suspends_and_the_tab_pauses(client, am) -> None:
     assert "suspended" in body
     conn.tenant.refresh_from_db()
     assert conn.tenant.status == Tenant.Status.SUSPENDED
-    assert "MSP Process is paused" in client.get(f"/tab/{conn.tab_key}/").content.decode()
+    assert "MSP Process is paused" in client.get(f"/tab/{conn.tenant.tab.key}/").content.decode()
     run_action(client, conn.tenant, "mark_active")
     conn.tenant.refresh_from_db()
     assert conn.tenant.status == Tenant.Status.ACTIVE
@@ -409,9 +411,8 @@ def test_it_lists_tenants_in_a_constant_number_of_queries(client, am) -> None:
 def test_it_shows_progress_and_filters_by_stage(client, am) -> None:
     ConnectionFactory(tenant=TenantFactory(name="Half Way"))
     done = ConnectionFactory(tenant=TenantFactory(name="All Done"))
-    HaloConnection.objects.filter(pk=done.pk).update(
-        status="connected", permissions_ok=True, tab_seen_at=timezone.now()
-    )
+    HaloConnection.objects.filter(pk=done.pk).update(status="connected", permissions_ok=True)
+    Tab.objects.filter(tenant_id=done.tenant_id).update(seen_at=timezone.now())
     VerificationFactory(tenant=done.tenant)
     TenantFactory(name="Not Started")
 
@@ -478,7 +479,7 @@ def test_it_hides_secrets_from_view_only_staff(client) -> None:
     body = client.get(change_url(conn.tenant)).content.decode()
     assert conn.tenant.name in body
     assert SECRET not in body
-    assert conn.tab_secret not in body and conn.tab_key not in body
+    assert conn.tenant.tab.secret not in body and conn.tenant.tab.key not in body
     assert (
         client.post(f"/admin/mspprocess/tenant/{conn.tenant.pk}/do/rotate_tab_key/").status_code
         == 403
@@ -488,7 +489,7 @@ def test_it_hides_secrets_from_view_only_staff(client) -> None:
 def test_it_shows_the_tab_keys_to_account_managers(client, am) -> None:
     conn = ConnectionFactory(client_secret=SECRET)
     body = client.get(change_url(conn.tenant)).content.decode()
-    assert conn.tab_secret in body and conn.tab_key in body
+    assert conn.tenant.tab.secret in body and conn.tenant.tab.key in body
     assert SECRET not in body
 
 
@@ -501,13 +502,13 @@ def test_it_needs_the_connection_permission_to_rotate(client) -> None:
     )
     client.force_login(staff)
     conn = ConnectionFactory()
-    key = conn.tab_key
+    key = conn.tenant.tab.key
     assert (
         client.post(f"/admin/mspprocess/tenant/{conn.tenant.pk}/do/rotate_tab_key/").status_code
         == 403
     )
     conn.refresh_from_db()
-    assert conn.tab_key == key
+    assert conn.tenant.tab.key == key
     # A status change is a tenant change: allowed.
     client.post(f"/admin/mspprocess/tenant/{conn.tenant.pk}/do/suspend/")
     conn.tenant.refresh_from_db()

@@ -37,8 +37,8 @@ def test_it_seeds_the_demo_and_can_run_twice(settings, capsys) -> None:
     assert conn.has_credentials and conn.base_url.endswith("/sandbox/halo")
     assert HaloConnection.objects.count() == 1
     tab = sandbox.custom_tab()
-    assert tab.url == conn.tab_url
-    assert tab.secret == conn.tab_secret
+    assert tab.url == conn.tenant.tab.url
+    assert tab.secret == conn.tenant.tab.secret
     assert "/sandbox/halo/tickets/1001/" in out
 
 

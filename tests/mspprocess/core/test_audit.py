@@ -19,6 +19,7 @@ from tests.factories import (
     TenantFactory,
     UserFactory,
 )
+from tickettab.models import Tab
 
 pytestmark = pytest.mark.django_db
 
@@ -110,9 +111,9 @@ def test_it_records_tab_rotations_without_the_new_keys(signed_in_admin, client) 
         Action.CONNECTION_TAB_KEY_ROTATED,
         Action.CONNECTION_TAB_SECRET_ROTATED,
     ]
-    conn = HaloConnection.objects.get(tenant=m.tenant)
-    assert conn.tab_key not in trail_text()
-    assert conn.tab_secret not in trail_text()
+    tab = Tab.objects.get(tenant=m.tenant)
+    assert tab.key not in trail_text()
+    assert tab.secret not in trail_text()
     assert set(AuditEvent.objects.values_list("actor", flat=True)) == {m.user.pk}
 
 

@@ -7,10 +7,10 @@ from axes.models import AccessAttempt
 from django.test import RequestFactory
 from django.utils import timezone
 
-from integrations.models import HaloConnection
 from mspprocess.core.staff_auth import LOCKOUT_MESSAGE, client_ip
 from tests.csp import csp
 from tests.factories import PASSWORD, ConnectionFactory, MembershipFactory, UserFactory
+from tickettab.models import Tab
 
 pytestmark = pytest.mark.django_db
 
@@ -163,12 +163,14 @@ def test_it_stores_no_password(client) -> None:
 
 
 def tab_signin(client, conn, username: str, password: str):
-    return client.post(f"/tab/{conn.tab_key}/signin/", {"username": username, "password": password})
+    return client.post(
+        f"/tab/{conn.tenant.tab.key}/signin/", {"username": username, "password": password}
+    )
 
 
 def test_it_still_signs_a_member_in_to_the_tab_after_a_typo(client) -> None:
     conn = ConnectionFactory()
-    HaloConnection.objects.filter(pk=conn.pk).update(tab_secret="")
+    Tab.objects.filter(tenant_id=conn.tenant_id).update(secret="")
     member = MembershipFactory(tenant=conn.tenant).user
     assert tab_signin(client, conn, member.username, "typo").status_code == 401
     response = tab_signin(client, conn, member.username, PASSWORD)
@@ -178,7 +180,7 @@ def test_it_still_signs_a_member_in_to_the_tab_after_a_typo(client) -> None:
 
 def test_it_answers_a_tab_lockout_in_json_with_the_tabs_headers(client) -> None:
     conn = ConnectionFactory()
-    HaloConnection.objects.filter(pk=conn.pk).update(tab_secret="")
+    Tab.objects.filter(tenant_id=conn.tenant_id).update(secret="")
     member = MembershipFactory(tenant=conn.tenant).user
     statuses = [tab_signin(client, conn, member.username, "x").status_code for _ in range(5)]
     assert statuses == [401, 401, 401, 401, 429]

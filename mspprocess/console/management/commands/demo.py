@@ -41,6 +41,7 @@ def connect_to_sandbox(tenant: Tenant) -> list[str]:
     with the tenant's tab URL and secret, so the demo ends with a working tab."""
     from integrations import services
     from integrations.sandbox import services as sandbox
+    from tickettab.services import tab_for
 
     sandbox.ensure_seeded()
     secret = secrets.token_urlsafe(24)
@@ -56,7 +57,8 @@ def connect_to_sandbox(tenant: Tenant) -> list[str]:
         },
         by=None,
     )
-    sandbox.configure_custom_tab(conn.tab_url, conn.tab_secret)
+    tab = tab_for(tenant)
+    sandbox.configure_custom_tab(tab.url, tab.secret)
     # The connection test calls the sandbox over HTTP, which answers only once the
     # server runs: `make run` tests the connection right after starting it.
     return [

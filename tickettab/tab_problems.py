@@ -2,8 +2,8 @@
 
 On a real Halo neither the customer nor we can see the iframe's address, so a
 misconfigured tab must explain itself: the technician gets one short sentence, the
-admin gets the fix in Halo's own menu words, and the connection records the problem
-(see `HaloConnection.record_tab_problem`) for the integration page and the console.
+admin gets the fix in Halo's own menu words, and the tab records the problem
+(see `Tab.record_problem`) for the integration page and the console.
 """
 
 from __future__ import annotations

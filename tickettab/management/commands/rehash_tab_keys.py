@@ -1,7 +1,7 @@
 """Recompute every tab key's lookup digest, after SECRET_KEY changed.
 
-The digest that finds a tenant from its tab URL is keyed with SECRET_KEY. After a
-new SECRET_KEY, every tab URL answers 404 until this has run; the URLs themselves
+The digest that finds a workspace from its tab URL is keyed with SECRET_KEY. After
+a new SECRET_KEY, every tab URL answers 404 until this has run; the URLs themselves
 (the tab keys, stored encrypted) do not change.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from integrations.models import HaloConnection, tab_key_digest
+from tickettab.models import Tab, key_digest
 
 
 class Command(BaseCommand):
@@ -19,9 +19,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         changed = 0
-        for conn in HaloConnection.objects.exclude(tab_key_digest__isnull=True).iterator():
-            digest = tab_key_digest(conn.tab_key)
-            if digest != conn.tab_key_digest:
-                HaloConnection.objects.filter(pk=conn.pk).update(tab_key_digest=digest)
+        for tab in Tab.objects.exclude(key_digest__isnull=True).iterator():
+            digest = key_digest(tab.key)
+            if digest != tab.key_digest:
+                Tab.objects.filter(pk=tab.pk).update(key_digest=digest)
                 changed += 1
         self.stdout.write(f"{changed} tab key digest(s) recomputed.")

@@ -1,0 +1,54 @@
+"""What the integration page, the console and the commands do to a workspace's tab.
+Each write is audited here."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+
+from mspprocess.core import audit
+from mspprocess.core.models import Tenant
+from tickettab.models import Tab
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+Action = audit.AuditEvent.Action
+
+
+def tab_for(tenant: Tenant) -> Tab:
+    """The workspace's tab, created with a fresh key and secret on first use."""
+    try:
+        tab = tenant.tab
+    except Tab.DoesNotExist:
+        tab = None
+    if tab is not None and tab.key and tab.secret:
+        return tab
+    with transaction.atomic():
+        tab, _ = Tab.objects.select_for_update().get_or_create(tenant=tenant)
+        if not tab.key or not tab.secret:
+            tab.ensure_keys()
+            tab.save()
+    tenant.tab = tab
+    return tab
+
+
+def create_with_connection(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    """post_save of a HaloConnection: a connected workspace has a tab URL to paste."""
+    if created:
+        tab_for(instance.tenant)
+
+
+def rotate_key(tab: Tab, *, actor: Any = None, request: HttpRequest | None = None) -> None:
+    tab.rotate_key()
+    with transaction.atomic():
+        tab.save()
+        audit.record(tab.tenant, actor, Action.CONNECTION_TAB_KEY_ROTATED, request=request)
+
+
+def rotate_secret(tab: Tab, *, actor: Any = None, request: HttpRequest | None = None) -> None:
+    tab.rotate_secret()
+    with transaction.atomic():
+        tab.save()
+        audit.record(tab.tenant, actor, Action.CONNECTION_TAB_SECRET_ROTATED, request=request)
