@@ -413,10 +413,10 @@ class SandboxSwitch(models.Model):
     """A named on/off switch (e.g. "sms_failure"), stored so every worker sees it."""
 
     SMS_FAILURE = "sms_failure"
-    # While on, a one-item POST api/Actions answers a list of one (views_api.py).
+    # While on, a one-item POST api/Actions answers a list of one (views/api.py).
     ACTIONS_AS_LIST = "actions_as_list"
     # While on, a ticket page loads every custom tab's iframe at once, the unopened
-    # ones hidden, as a single-page Halo may (views_pages.py).
+    # ones hidden, as a single-page Halo may (views/pages.py).
     PRELOAD_CUSTOM_TABS = "preload_custom_tabs"
 
     name = models.CharField(max_length=50, primary_key=True)

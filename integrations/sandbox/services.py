@@ -51,7 +51,7 @@ Halo's quirks
         instances do. Other quirks are always on: empty fields are left out unless
         `includedetails=true`; unknown routes answer a 404 HTML page, injected 500s an
         HTML page, 403s a plain or empty body; routes take any case and a trailing
-        slash. Hosted mode: see views_auth.py (HALO_SANDBOX_HOSTED_AUTH_HOST,
+        slash. Hosted mode: see views/auth.py (HALO_SANDBOX_HOSTED_AUTH_HOST,
         HALO_SANDBOX_TENANT, api/authinfo, hosted-auth/token?tenant=).
     set_preload_custom_tabs(on) -> None / preload_custom_tabs() -> bool
         While on, a ticket page loads every enabled custom tab's iframe when it

@@ -2,8 +2,8 @@
 
 Halo's own screens, cut down to what the demo and the browser tests need. Unlike
 the API, these pages are neither logged in the request log nor hit by faults: they
-stand for Halo's web app, not its API (its configuration pages are in views_tabs.py
-and views_config.py). Nobody signs in; the agent looking at a
+stand for Halo's web app, not its API (its configuration pages are in views/tabs.py
+and views/config.py). Nobody signs in; the agent looking at a
 ticket is picked with `?agent=<id>` (Priya Shah by default).
 
 Whether Halo loads a custom tab's iframe before the agent opens the tab is
@@ -28,7 +28,7 @@ from integrations.sandbox.models import (
     SandboxSwitch,
     SandboxTicket,
 )
-from integrations.sandbox.views_api import TICKET_RELATED
+from integrations.sandbox.views.api import TICKET_RELATED
 
 
 def _viewing_agent(request: HttpRequest) -> SandboxAgent:
