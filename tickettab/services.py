@@ -1,5 +1,5 @@
-"""What the integration page, the console and the commands do to a workspace's tab.
-Each write is audited here."""
+"""What the workspace pages, the console and the commands write in the tab app: the
+tab's keys and the verification settings. Each write is audited here."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.db import transaction
 
 from mspprocess.core import audit
 from mspprocess.core.models import Tenant
-from tickettab.models import Tab
+from tickettab.models import Tab, VerificationSettings
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -52,3 +52,20 @@ def rotate_secret(tab: Tab, *, actor: Any = None, request: HttpRequest | None = 
     with transaction.atomic():
         tab.save()
         audit.record(tab.tenant, actor, Action.CONNECTION_TAB_SECRET_ROTATED, request=request)
+
+
+def save_settings(
+    form: Any, *, actor: Any = None, request: HttpRequest | None = None
+) -> VerificationSettings:
+    """Save a valid VerificationSettingsForm, audited when anything changed."""
+    with transaction.atomic():
+        prefs: VerificationSettings = form.save()
+        if form.changed_data:
+            audit.record(
+                prefs.tenant,
+                actor,
+                Action.SETTINGS_CHANGED,
+                fields=form.changed_data,
+                request=request,
+            )
+    return prefs

@@ -14,8 +14,7 @@ from django.http import HttpRequest
 
 from integrations import services
 from integrations.halo.check import ConnectionTestResult, PermissionResult
-from mspprocess.core import audit
-from mspprocess.core import services as invitations
+from mspprocess.core import services as core_services
 from mspprocess.core.models import Membership, Tenant
 from tickettab import onboarding
 from tickettab import services as tab_services
@@ -85,19 +84,8 @@ def rotate_tab_secret(tenant: Tenant, request: HttpRequest) -> Outcome:
 
 def set_status(tenant: Tenant, status: str, request: HttpRequest) -> Outcome:
     label = Tenant.Status(status).label.lower()
-    if tenant.status == status:
+    if not core_services.set_status(tenant, status, actor=request.user, request=request):
         return Outcome(messages.INFO, f"{tenant}: already {label}.")
-    before = tenant.get_status_display()
-    tenant.status = status
-    tenant.save(update_fields=["status", "updated"])
-    audit.record(
-        tenant,
-        request.user,
-        audit.AuditEvent.Action.TENANT_STATUS_CHANGED,
-        fields=["status"],
-        detail=f"{before} → {tenant.get_status_display()}",
-        request=request,
-    )
     if status == Tenant.Status.SUSPENDED:
         return Outcome(
             messages.WARNING, f"{tenant}: suspended. Their tab now says the service is paused."
@@ -107,13 +95,13 @@ def set_status(tenant: Tenant, status: str, request: HttpRequest) -> Outcome:
 
 def invite_admin(tenant: Tenant, email: str, request: HttpRequest) -> Outcome:
     try:
-        membership = invitations.invite(
+        membership = core_services.invite(
             tenant, email, Membership.Role.ADMIN, request.user, request=request
         )
-    except invitations.InvitationError as e:
+    except core_services.InvitationError as e:
         return Outcome(messages.ERROR, f"{tenant}: {e.message}")
     try:
-        invitations.send_invitation(membership, request.user, request=request)
+        core_services.send_invitation(membership, request.user, request=request)
     except Exception as e:  # the mail service's own exception types vary
         return Outcome(
             messages.WARNING,

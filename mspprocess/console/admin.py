@@ -25,6 +25,7 @@ from mspprocess.console import actions as console
 from mspprocess.console import admin_records, progress  # noqa: F401 - registers the records
 from mspprocess.console.forms import ConnectionAdminForm
 from mspprocess.core import audit
+from mspprocess.core import services as core_services
 from mspprocess.core.models import Membership, Tenant
 from mspprocess.core.people import display_name
 from tickettab import services as tab_services
@@ -239,16 +240,9 @@ class TenantAdmin(admin.ModelAdmin):
     # -- saving: credentials through the same rules, and an audit trail ---------------
 
     def save_model(self, request: HttpRequest, obj: Tenant, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if not change:
-            audit.record(obj, request.user, audit.AuditEvent.Action.TENANT_CREATED, request=request)
-        elif form.changed_data:
-            action = (
-                audit.AuditEvent.Action.TENANT_STATUS_CHANGED
-                if form.changed_data == ["status"]
-                else audit.AuditEvent.Action.TENANT_CHANGED
-            )
-            audit.record(obj, request.user, action, fields=form.changed_data, request=request)
+        core_services.save_tenant(
+            obj, form.changed_data, created=not change, actor=request.user, request=request
+        )
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         for f in formset.forms:

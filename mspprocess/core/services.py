@@ -266,3 +266,49 @@ def remove(
             request=request,
         )
         membership.delete()
+
+
+# -- the workspace ------------------------------------------------------------------
+
+
+def save_tenant(
+    tenant: Tenant,
+    changed: list[str],
+    *,
+    created: bool,
+    actor: Any = None,
+    request: HttpRequest | None = None,
+) -> None:
+    """Save a workspace edited in the console; `changed` names the fields changed."""
+    with transaction.atomic():
+        tenant.save()
+        if created:
+            audit.record(tenant, actor, audit.AuditEvent.Action.TENANT_CREATED, request=request)
+        elif changed:
+            action = (
+                audit.AuditEvent.Action.TENANT_STATUS_CHANGED
+                if changed == ["status"]
+                else audit.AuditEvent.Action.TENANT_CHANGED
+            )
+            audit.record(tenant, actor, action, fields=changed, request=request)
+
+
+def set_status(
+    tenant: Tenant, status: str, *, actor: Any = None, request: HttpRequest | None = None
+) -> bool:
+    """Activate, suspend or reopen onboarding; False when it already was."""
+    if tenant.status == status:
+        return False
+    before = tenant.get_status_display()
+    with transaction.atomic():
+        tenant.status = status
+        tenant.save(update_fields=["status", "updated"])
+        audit.record(
+            tenant,
+            actor,
+            audit.AuditEvent.Action.TENANT_STATUS_CHANGED,
+            fields=["status"],
+            detail=f"{before} → {tenant.get_status_display()}",
+            request=request,
+        )
+    return True

@@ -12,7 +12,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import BrowserContext, Page, expect
 
-from mspprocess.core import services as invitations
+from mspprocess.core import services
 from mspprocess.core.models import Membership, Tenant
 from tests.e2e.conftest import PASSWORD, Site, Workspace
 from tests.e2e.helpers import check_a11y, only_link, open_ticket, screenshot, sign_in
@@ -80,8 +80,8 @@ def test_it_lets_the_customer_admin_set_a_password_and_connect_halo(
     page: Page, context: BrowserContext, site: Site, mailoutbox: list[EmailMessage]
 ) -> None:
     tenant = Tenant.objects.create(name="Globex", slug="globex")
-    membership = invitations.invite(tenant, "hank@globex.example.com", Membership.Role.ADMIN, None)
-    invitations.send_invitation(membership, None)
+    membership = services.invite(tenant, "hank@globex.example.com", Membership.Role.ADMIN, None)
+    services.send_invitation(membership, None)
     link = only_link(str(mailoutbox[-1].body), SET_PASSWORD_LINK)
 
     page.goto(link)

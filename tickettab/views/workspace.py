@@ -9,14 +9,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from mspprocess.core import audit
 from mspprocess.core.access import tenant_view
 from mspprocess.core.models import Membership, Tenant
 from tickettab import outbox, services
@@ -52,16 +50,7 @@ def verification_settings(request: HttpRequest, tenant: Tenant) -> HttpResponse:
     if request.method == "POST":
         form = VerificationSettingsForm(request.POST, instance=prefs)
         if form.is_valid():
-            with transaction.atomic():
-                prefs = form.save()
-                if form.changed_data:
-                    audit.record(
-                        tenant,
-                        request.user,
-                        audit.AuditEvent.Action.SETTINGS_CHANGED,
-                        fields=form.changed_data,
-                        request=request,
-                    )
+            prefs = services.save_settings(form, actor=request.user, request=request)
             messages.success(request, "Verification settings saved.")
             if not prefs.enabled_methods:
                 messages.warning(
