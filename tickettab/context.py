@@ -214,19 +214,25 @@ def load_context(conn: HaloConnection, ticket_id: int, *, fresh: bool = False) -
     return context
 
 
+def _read_ticket(conn: HaloConnection, client: HaloClient, ticket_id: int) -> dict[str, Any]:
+    """The ticket from Halo; its end user's id is remembered for the next send."""
+    try:
+        ticket = client.ticket(ticket_id)
+    except NotFound:
+        raise ContextProblem(
+            f"Ticket {ticket_id} does not exist in Halo. Check the ticket number.",
+            retry=False,
+        ) from None
+    cache.set(_ticket_user_key(conn, ticket_id), _user_id_of(ticket), TICKET_USER_TTL)
+    return ticket
+
+
 def _fetch_context(
     conn: HaloConnection, ticket_id: int, region: str, *, fresh: bool
 ) -> TicketContext:
     with HaloClient(conn.credentials()) as client:
-        try:
-            ticket = client.ticket(ticket_id)
-        except NotFound:
-            raise ContextProblem(
-                f"Ticket {ticket_id} does not exist in Halo. Check the ticket number.",
-                retry=False,
-            ) from None
+        ticket = _read_ticket(conn, client, ticket_id)
         user_id = _user_id_of(ticket)
-        cache.set(_ticket_user_key(conn, ticket_id), user_id, TICKET_USER_TTL)
         contact_key = _contact_key(conn, user_id, region)
         shown = None if fresh else cache.get(contact_key)
         if shown is None:
@@ -257,13 +263,5 @@ def load_contact(conn: HaloConnection, ticket_id: int) -> Contact:
     with HaloClient(conn.credentials()) as client:
         user_id = cache.get(_ticket_user_key(conn, ticket_id))
         if user_id is None:
-            try:
-                ticket = client.ticket(ticket_id)
-            except NotFound:
-                raise ContextProblem(
-                    f"Ticket {ticket_id} does not exist in Halo. Check the ticket number.",
-                    retry=False,
-                ) from None
-            user_id = _user_id_of(ticket)
-            cache.set(_ticket_user_key(conn, ticket_id), user_id, TICKET_USER_TTL)
+            user_id = _user_id_of(_read_ticket(conn, client, ticket_id))
         return Contact.from_halo(client.user(user_id), region)

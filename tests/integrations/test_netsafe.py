@@ -10,7 +10,7 @@ import urllib3.util.connection
 
 from integrations import netsafe
 from integrations.netsafe import AddressRefused, NotInDns, Redirected, TooLarge
-from tests.integrations.halo.helpers import PUBLIC_IP, FakeDNS, install_dns
+from tests.integrations.halo.helpers import PUBLIC_IP, FakeDNS
 
 URL = "https://acme.halopsa.com/api/Agent/me"
 
@@ -18,17 +18,6 @@ URL = "https://acme.halopsa.com/api/Agent/me"
 @pytest.fixture(autouse=True)
 def _no_private_addresses(settings) -> None:
     settings.HALO_ALLOW_PRIVATE_ADDRESSES = False
-
-
-@pytest.fixture
-def dns(monkeypatch: pytest.MonkeyPatch) -> FakeDNS:
-    return install_dns(monkeypatch)
-
-
-@pytest.fixture
-def rsps(dns: FakeDNS) -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 @pytest.fixture

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 import responses
 
 from integrations.halo.client import HaloClient
 from integrations.halo.credentials import HaloCredentials
-from tests.integrations.halo.helpers import FakeDNS, add_token, install_dns, make_creds
+from tests.integrations.halo.helpers import add_token, make_creds
 
 
 @pytest.fixture(autouse=True)
@@ -17,17 +16,6 @@ def _production_like(settings) -> None:
     settings.HALO_ALLOW_PRIVATE_ADDRESSES = False
     settings.HALO_BACKOFF_SECONDS = 0
     settings.HALO_TOKEN_WAIT_SECONDS = 0.5
-
-
-@pytest.fixture
-def dns(monkeypatch: pytest.MonkeyPatch) -> FakeDNS:
-    return install_dns(monkeypatch)
-
-
-@pytest.fixture
-def rsps(dns: FakeDNS) -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -26,14 +25,6 @@ from tickettab.models import Tab
 pytestmark = pytest.mark.django_db
 
 SECRET = "console-stored-secret-value"
-
-
-@pytest.fixture
-def am(client):
-    user = StaffFactory(username="am1")
-    user.groups.add(Group.objects.get(name="Account managers"))
-    client.force_login(user)
-    return user
 
 
 def change_url(tenant: Tenant) -> str:

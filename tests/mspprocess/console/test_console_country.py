@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group
 
 from mspprocess.core.models import Tenant
-from tests.factories import AdminMembershipFactory, StaffFactory, TenantFactory
+from tests.factories import AdminMembershipFactory, TenantFactory
 from tickettab.models import VerificationSettings
 
 pytestmark = pytest.mark.django_db
 
 PREFIX = "verification_settings-0-"
-
-
-@pytest.fixture
-def am(client):
-    user = StaffFactory(username="am-country")
-    user.groups.add(Group.objects.get(name="Account managers"))
-    client.force_login(user)
-    return user
 
 
 def change_url(tenant: Tenant) -> str:
