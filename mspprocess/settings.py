@@ -229,6 +229,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # invitations are password resets; give them 3 days
+# /signup/: an MSP's admin creates its workspace alone. Off for operators who only
+# onboard by hand (the page is then a 404).
+SIGNUP_ENABLED = env.bool("SIGNUP_ENABLED", default=True)
 
 # Failed sign-ins (the sign-in page, the admin's, the tab's) are throttled per
 # username and client address together: guessing one account's password stops

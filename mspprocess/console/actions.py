@@ -112,6 +112,14 @@ def invite_admin(tenant: Tenant, email: str, request: HttpRequest) -> Outcome:
 
 
 CONNECTION = "integrations.change_haloconnection"
+
+
+def take(tenant: Tenant, request: HttpRequest) -> Outcome:
+    if not core_services.assign_account_manager(tenant, request.user, request=request):
+        return Outcome(messages.INFO, f"{tenant}: already yours.")
+    return Outcome(messages.SUCCESS, f"{tenant}: you are now its account manager.")
+
+
 TENANT = "mspprocess.change_tenant"
 # name: (button label, the permission it needs, what it does)
 ACTIONS: dict[str, Any] = {
@@ -124,4 +132,5 @@ ACTIONS: dict[str, Any] = {
         lambda t, r: set_status(t, Tenant.Status.ACTIVE, r),
     ),
     "suspend": ("Suspend", TENANT, lambda t, r: set_status(t, Tenant.Status.SUSPENDED, r)),
+    "take": ("Take as my customer", TENANT, take),
 }

@@ -151,7 +151,7 @@ class TenantAdmin(admin.ModelAdmin):
         "last_checked",
         "tab_seen",
     ]
-    list_filter = ["status", AccountManagerFilter, StageFilter]
+    list_filter = ["status", AccountManagerFilter, StageFilter, "self_signed_up"]
     list_select_related = ["account_manager", "halo_connection", "tab"]
     search_fields = ["name", "slug", "halo_connection__base_url"]
     prepopulated_fields = {"slug": ["name"]}
@@ -168,6 +168,7 @@ class TenantAdmin(admin.ModelAdmin):
         "action_rotate_tab_secret",
         "action_mark_active",
         "action_suspend",
+        "action_take",
     ]
     change_form_template = "admin/mspprocess/tenant/change_form.html"
     # The workspace's pages are for its members: staff would meet "No such workspace".
@@ -291,6 +292,12 @@ class TenantAdmin(admin.ModelAdmin):
     @admin.action(description="Rotate tab secret", permissions=["change"])
     def action_rotate_tab_secret(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._run(request, queryset, "rotate_tab_secret")
+
+    @admin.action(
+        description="Take as my customer (I become the account manager)", permissions=["change"]
+    )
+    def action_take(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._run(request, queryset, "take")
 
     @admin.action(description="Mark active", permissions=["change"])
     def action_mark_active(self, request: HttpRequest, queryset: QuerySet) -> None:

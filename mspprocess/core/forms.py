@@ -12,6 +12,7 @@ from mspprocess.core.audit import AuditEvent
 from mspprocess.core.models import Membership
 from mspprocess.core.services import normalize_email
 from mspprocess.filters import DateRangeFilterForm
+from mspprocess.parsing import reject_control_characters
 
 
 class InviteForm(forms.Form):
@@ -74,3 +75,53 @@ class AuditFilterForm(DateRangeFilterForm):
         if action := self.cleaned_data.get("action"):
             qs = qs.filter(action=action)
         return qs
+
+
+class SignupForm(forms.Form):
+    name = forms.CharField(
+        label="Your name",
+        max_length=150,
+        validators=[reject_control_characters],
+        error_messages={"required": "Enter your name, as your colleagues know it."},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label="Work email",
+        max_length=254,
+        help_text="We send a link to this address to confirm it. It becomes your username.",
+        error_messages={
+            "required": "Enter your work email address.",
+            "invalid": "Enter a valid email address, like jane@yourmsp.com.",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    msp_name = forms.CharField(
+        label="Your MSP's name",
+        max_length=100,
+        validators=[reject_control_characters],
+        help_text="As your clients know it.",
+        error_messages={"required": "Enter your MSP's name."},
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    # A honeypot: people never see it (hidden by the stylesheet and from screen
+    # readers); form-filling robots fill it, and their sign-up goes nowhere.
+    website = forms.CharField(required=False, max_length=200)
+
+    def clean_email(self) -> str:
+        return normalize_email(self.cleaned_data["email"])
+
+    def _words(self, name: str, what: str) -> str:
+        value = " ".join(self.cleaned_data[name].split())
+        if not value:
+            raise forms.ValidationError(f"Enter {what}.")
+        return value
+
+    def clean_name(self) -> str:
+        return self._words("name", "your name")
+
+    def clean_msp_name(self) -> str:
+        return self._words("msp_name", "your MSP's name")
+
+    @property
+    def is_robot(self) -> bool:
+        return bool(self.data.get("website"))

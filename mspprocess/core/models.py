@@ -30,6 +30,10 @@ class Tenant(models.Model):
         related_name="managed_tenants",
         help_text="The member of our staff who looks after this customer.",
     )
+    # Created by its own admin at /signup/, not by our staff: the console lists these
+    # for an account manager to take.
+    # db_default: processes of the version before it insert tenants without it.
+    self_signed_up = models.BooleanField("self-signed-up", default=False, db_default=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

@@ -312,3 +312,24 @@ def set_status(
             request=request,
         )
     return True
+
+
+def assign_account_manager(
+    tenant: Tenant, manager: Any, *, request: HttpRequest | None = None
+) -> bool:
+    """`manager` (a member of our staff) looks after this workspace from now on;
+    False when they already did."""
+    if tenant.account_manager_id == manager.pk:
+        return False
+    with transaction.atomic():
+        tenant.account_manager = manager
+        tenant.save(update_fields=["account_manager", "updated"])
+        audit.record(
+            tenant,
+            manager,
+            audit.AuditEvent.Action.TENANT_CHANGED,
+            fields=["account_manager"],
+            detail=f"Account manager: {display_name(manager)}",
+            request=request,
+        )
+    return True

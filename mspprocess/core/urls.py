@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/2fa/", twofactor.two_factor, name="staff_2fa"),
+    path("signup/", views.signup, name="signup"),
+    path("signup/confirm/<str:token>/", views.signup_confirm, name="signup_confirm"),
 ]
 
 # Under /t/<slug>/ (mspprocess/urls.py).

@@ -7,16 +7,18 @@ import logging
 import smtplib
 import socket
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from mspprocess.core import signup as signups
 from mspprocess.core.access import tenant_view
 from mspprocess.core.audit import AuditEvent
-from mspprocess.core.forms import AuditFilterForm, InviteForm, RoleForm
+from mspprocess.core.forms import AuditFilterForm, InviteForm, RoleForm, SignupForm
 from mspprocess.core.models import Membership, Tenant
 from mspprocess.core.services import (
     InvitationError,
@@ -26,6 +28,7 @@ from mspprocess.core.services import (
     member_name,
     remove,
     send_invitation,
+    set_password_url,
 )
 
 logger = logging.getLogger(__name__)
@@ -204,3 +207,58 @@ def audit(request: HttpRequest, tenant: Tenant) -> HttpResponse:
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     ctx = {"tenant": tenant, "form": form, "page": page, "active": "audit"}
     return render(request, "mspprocess/audit.html", ctx)
+
+
+# -- sign-up ----------------------------------------------------------------------
+
+
+def _signup_enabled() -> None:
+    if not settings.SIGNUP_ENABLED:
+        raise Http404("Sign-up is off.")
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    _signup_enabled()
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if form.is_robot:
+            return render(request, "registration/signup_sent.html", {"email": ""})
+        if signups.throttled(request, form.cleaned_data["email"]):
+            form.add_error(
+                None,
+                "Too many sign-ups from your network or your email domain in the last hour. "
+                "Try again in an hour, or ask us to set up your workspace.",
+            )
+            return render(request, "registration/signup.html", {"form": form}, status=429)
+        signup = signups.Signup(**{k: form.cleaned_data[k] for k in ("name", "email", "msp_name")})
+        try:
+            signups.send_link(signup)
+        except MAIL_ERRORS as e:
+            logger.warning("sign-up email not sent: %s", type(e).__name__)
+            form.add_error(
+                None,
+                "Our mail service did not accept the confirmation email. Nothing was saved: "
+                "try again in a few minutes.",
+            )
+            return render(request, "registration/signup.html", {"form": form}, status=503)
+        return render(request, "registration/signup_sent.html", {"email": signup.email})
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows what will be created; POST creates it (a mail scanner that follows
+    the link must not create a workspace)."""
+    _signup_enabled()
+    try:
+        pending = signups.read_link(token)
+        if request.method == "POST":
+            membership = signups.create_workspace(pending, request)
+            # The new admin chooses a password, signs in and lands on the workspace.
+            return redirect(set_password_url(membership.user))
+    except signups.SignupError as e:
+        return render(
+            request, "registration/signup_confirm.html", {"problem": e.message}, status=400
+        )
+    return render(request, "registration/signup_confirm.html", {"signup": pending})
