@@ -98,8 +98,7 @@ class Screen:
 
 
 SCREENS = [
-    # The customer's workspace (mspprocess/urls.py, integrations/urls.py,
-    # tickettab/workspace_urls.py, mspprocess/member_urls.py and audit_urls.py).
+    # The customer's workspace (each app's workspace_urls, under /t/<slug>/).
     Screen("workspace picker", ADMIN, "/"),
     Screen("workspace home", ADMIN, "/t/{slug}/"),
     Screen("workspace home as technician", TECHNICIAN, "/t/{slug}/"),
@@ -113,6 +112,7 @@ SCREENS = [
     # Signing in.
     Screen("sign-in", ANONYMOUS, "/accounts/login/"),
     Screen("password reset", ANONYMOUS, "/accounts/password_reset/"),
+    Screen("sign-up", ANONYMOUS, "/signup/"),
     Screen("staff two-factor", STAFF_BEFORE_CODE, "/accounts/2fa/?next=/admin/"),
     # The onboarding console (the Django admin), as an account manager.
     Screen("console home", STAFF, "/admin/"),
