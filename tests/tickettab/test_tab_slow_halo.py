@@ -4,7 +4,8 @@ code checks, which need no Halo, go on as ever."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -29,16 +30,23 @@ def slow_halo(tab, live_halo, settings) -> Iterator[str]:
 
 
 @pytest.fixture
-def make_slow(settings):
+def make_slow(settings) -> Iterator[Callable[[str], None]]:
     """Halo answers HALO_DELAY_MS late and the tab waits 0.2 s for it. Set only then:
     while Halo is quick, a tab request's four calls (a token, the agent, the ticket,
     the user) must not race a 0.2 s deadline on a busy machine."""
+    slowed: list[str] = []
 
     def slow(host: str) -> None:
         settings.HALO_INTERACTIVE_DEADLINE = 0.2
         sandbox.set_host_latency(host, HALO_DELAY_MS)
+        slowed.append(host)
 
-    return slow
+    yield slow
+    if slowed:
+        # The requests we stopped waiting for are still asleep in the live server:
+        # let them finish before the database is flushed under them (on SQLite they
+        # share its connection, and the next test's teardown would fail).
+        time.sleep(HALO_DELAY_MS / 1000 + 0.2)
 
 
 def test_it_says_halo_is_slow_and_offers_a_retry(tab, slow_halo, make_slow) -> None:
