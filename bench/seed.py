@@ -93,11 +93,16 @@ def seed(sandbox_base: str) -> Bench:
             name="Bench MSP", slug="bench", status=Tenant.Status.ACTIVE, account_manager=superuser
         )
         Membership.objects.create(user=admin, tenant=tenant, role=Membership.Role.ADMIN)
+    return connect(tenant, admin, superuser.pk, sandbox_base, CLIENT_ID, secret)
+
+
+def connect(
+    tenant: Tenant, admin: User, superuser_id: int, base: str, client_id: str, secret: str
+) -> Bench:
+    """Connect a bench tenant to the Halo at `base`; what the jobs need to reach it."""
     conn = services.connection_for(tenant)
     services.save_credentials(
-        conn,
-        {"resource_server": sandbox_base, "client_id": CLIENT_ID, "client_secret": secret},
-        by=None,
+        conn, {"resource_server": base, "client_id": client_id, "client_secret": secret}, by=None
     )
     return Bench(
         tenant_id=tenant.pk,
@@ -106,7 +111,7 @@ def seed(sandbox_base: str) -> Bench:
         tab_key=conn.tenant.tab.key,
         tab_secret=conn.tenant.tab.secret,
         admin_user_id=admin.pk,
-        superuser_id=superuser.pk,
+        superuser_id=superuser_id,
     )
 
 

@@ -43,7 +43,6 @@ from bench.figures import Tally
 from bench.jobs import BUSY_MARK, PARTIAL_MARK, STALE_MARK, Target
 from bench.mode import scaled
 from bench.seed import Bench
-from integrations import services
 from integrations.models import HaloConnection
 from integrations.sandbox import services as sandbox
 from mspprocess.core.models import Membership, Tenant
@@ -126,22 +125,9 @@ def seed_slow_tenant(halo_base: str, superuser_id: int) -> Bench:
             account_manager_id=superuser_id,
         )
         Membership.objects.create(user=admin, tenant=tenant, role=Membership.Role.ADMIN)
-    conn = services.connection_for(tenant)
-    services.save_credentials(
-        conn,
-        {"resource_server": halo_base, "client_id": SLOW_CLIENT_ID, "client_secret": secret},
-        by=None,
-    )
-    HaloConnection.objects.filter(pk=conn.pk).update(call_share=limits.UNBOUNDED_SHARE)
-    return Bench(
-        tenant_id=tenant.pk,
-        slug=tenant.slug,
-        conn_id=conn.pk,
-        tab_key=conn.tenant.tab.key,
-        tab_secret=conn.tenant.tab.secret,
-        admin_user_id=admin.pk,
-        superuser_id=superuser_id,
-    )
+    bench = seed.connect(tenant, admin, superuser_id, halo_base, SLOW_CLIENT_ID, secret)
+    HaloConnection.objects.filter(pk=bench.conn_id).update(call_share=limits.UNBOUNDED_SHARE)
+    return bench
 
 
 def _slow_job(t: Target, slow: Bench, token: str, stop_file: Path) -> dict:
