@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 from urllib3.util.connection import allowed_gai_family
 
 CONNECT_TIMEOUT = 5.0
@@ -233,6 +234,29 @@ def read_capped(response: requests.Response, limit: int | None = None) -> None:
             response.close()
             raise TooLarge(response.status_code, limit)
     response._content = bytes(body)  # what requests itself caches .content in
+
+
+def request(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    params: Any = None,
+    json: Any = None,
+    headers: dict[str, str] | None = None,
+    timeout: Any = None,
+) -> requests.Response:
+    """One request through `session`'s SafeAdapter, without `Session.request`.
+
+    What `Session.request` adds is of no use here (environment settings: trust_env
+    is off; cookies: none are kept; redirects: refused; hooks: none) and costs about
+    0.5 ms of CPU per call, a third of a tab open's Halo work (bench: CPU per first
+    open). The session's headers still apply; every check stays in the adapter.
+    """
+    merged = CaseInsensitiveDict(session.headers)
+    merged.update(headers or {})
+    prepared = requests.Request(method, url, params=params, json=json, headers=merged).prepare()
+    return session.get_adapter(url).send(prepared, timeout=timeout)
 
 
 def safe_session(session: requests.Session | None = None) -> requests.Session:

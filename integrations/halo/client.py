@@ -238,7 +238,8 @@ class HaloClient:
             meter.charge(self._budget)  # HaloBusy, and no request, when the budget says wait
             started = time.monotonic()
             try:
-                response = self._http.request(
+                response = netsafe.request(
+                    self._http,
                     method,
                     self.creds.api_url + path,
                     params=params,
