@@ -204,6 +204,23 @@ class ResilientRedisCache(RedisCache):
         # As Django's: another process may have added first, and its value wins.
         return self.get(key, value, version)
 
+    def set_each(self, items: dict[Any, tuple[Any, int]], version: int | None = None) -> None:
+        """Store each value with its own lifetime, in one round trip (a no-op
+        without Redis, as `set`); `set_many` has one timeout for all."""
+        self._soft(partial(self._set_each, items, version), None)
+
+    def _set_each(self, items: dict[Any, tuple[Any, int]], version: int | None) -> None:
+        if len(self._servers) > 1:  # keys spread by name: one pipeline cannot serve
+            for key, (value, ttl) in items.items():
+                RedisCache.set(self, key, value, ttl, version)
+            return
+        dumps = self._cache._serializer.dumps
+        names = {self.make_and_validate_key(k, version=version): v for k, v in items.items()}
+        pipe = self._cache.get_client(next(iter(names)), write=True).pipeline(transaction=False)
+        for name, (value, ttl) in names.items():
+            pipe.set(name, dumps(value), ex=ttl)
+        pipe.execute()
+
     # -- locks and counters: CacheUnavailable without Redis ------------------------
 
     def add(
@@ -261,3 +278,16 @@ def incr_and_get_many(cache: Any, key: Any, ttl: int, keys: list[Any]) -> tuple[
     if in_one_trip is not None:
         return in_one_trip(key, ttl, keys)
     return incr_or_add(cache, key, ttl), cache.get_many(keys)
+
+
+def set_each(cache: Any, items: dict[Any, tuple[Any, int]]) -> None:
+    """`cache.set(key, value, ttl)` for each item: one round trip on Redis, one call
+    per item on any other backend."""
+    if not items:
+        return
+    in_one_trip = getattr(cache, "set_each", None)
+    if in_one_trip is not None:
+        in_one_trip(items)
+        return
+    for key, (value, ttl) in items.items():
+        cache.set(key, value, ttl)

@@ -16,6 +16,7 @@ from django.core.cache import cache
 from integrations.halo.client import HaloClient
 from integrations.halo.errors import HaloBusy, NotFound, Unavailable
 from integrations.models import HaloConnection
+from mspprocess.cache import set_each
 from mspprocess.errors import ReadableError
 from tickettab import phones
 from tickettab.masking import mask_email
@@ -204,18 +205,27 @@ def load_context(conn: HaloConnection, ticket_id: int, *, fresh: bool = False) -
         cached = None
     if cached is not None and not fresh and cached.age < CONTEXT_TTL:
         return cached
+    # What this open learnt (the ticket's end user, the contact, the context) is
+    # written in one round trip at the end, not one per thing learnt.
+    learnt: dict[str, tuple[Any, int]] = {}
     try:
-        context = _fetch_context(conn, ticket_id, region, fresh=fresh)
+        context = _fetch_context(conn, ticket_id, region, learnt, fresh=fresh)
     except (HaloBusy, Unavailable) as e:
         if cached is None:
             raise
         return replace(cached, stale_reason=str(e))
-    cache.set(key, context, STALE_TTL)
+    else:
+        learnt[key] = (context, STALE_TTL)
+    finally:
+        set_each(cache, learnt)
     return context
 
 
-def _read_ticket(conn: HaloConnection, client: HaloClient, ticket_id: int) -> dict[str, Any]:
-    """The ticket from Halo; its end user's id is remembered for the next send."""
+def _read_ticket(
+    conn: HaloConnection, client: HaloClient, ticket_id: int, learnt: dict[str, tuple[Any, int]]
+) -> dict[str, Any]:
+    """The ticket from Halo; its end user's id goes into `learnt`, to be remembered
+    for the next send."""
     try:
         ticket = client.ticket(ticket_id)
     except NotFound:
@@ -223,22 +233,27 @@ def _read_ticket(conn: HaloConnection, client: HaloClient, ticket_id: int) -> di
             f"Ticket {ticket_id} does not exist in Halo. Check the ticket number.",
             retry=False,
         ) from None
-    cache.set(_ticket_user_key(conn, ticket_id), _user_id_of(ticket), TICKET_USER_TTL)
+    learnt[_ticket_user_key(conn, ticket_id)] = (_user_id_of(ticket), TICKET_USER_TTL)
     return ticket
 
 
 def _fetch_context(
-    conn: HaloConnection, ticket_id: int, region: str, *, fresh: bool
+    conn: HaloConnection,
+    ticket_id: int,
+    region: str,
+    learnt: dict[str, tuple[Any, int]],
+    *,
+    fresh: bool,
 ) -> TicketContext:
     with HaloClient(conn.credentials()) as client:
-        ticket = _read_ticket(conn, client, ticket_id)
+        ticket = _read_ticket(conn, client, ticket_id, learnt)
         user_id = _user_id_of(ticket)
         contact_key = _contact_key(conn, user_id, region)
         shown = None if fresh else cache.get(contact_key)
         if shown is None:
             full = Contact.from_halo(client.user(user_id), region)
             shown = ShownContact.of(full)
-            cache.set(contact_key, shown, CONTACT_TTL)
+            learnt[contact_key] = (shown, CONTACT_TTL)
         client_name, site_name = shown.client_name, shown.site_name
 
     def text(key: str) -> str:
@@ -263,5 +278,7 @@ def load_contact(conn: HaloConnection, ticket_id: int) -> Contact:
     with HaloClient(conn.credentials()) as client:
         user_id = cache.get(_ticket_user_key(conn, ticket_id))
         if user_id is None:
-            user_id = _user_id_of(_read_ticket(conn, client, ticket_id))
+            learnt: dict[str, tuple[Any, int]] = {}
+            user_id = _user_id_of(_read_ticket(conn, client, ticket_id, learnt))
+            set_each(cache, learnt)
         return Contact.from_halo(client.user(user_id), region)

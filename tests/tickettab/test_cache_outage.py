@@ -22,7 +22,7 @@ from django.core.cache import cache, caches
 from integrations.halo import meter
 from integrations.sandbox import ratelimit, seed
 from integrations.sandbox import services as sandbox
-from mspprocess.cache import CacheUnavailable, reset_outages
+from mspprocess.cache import CacheUnavailable, reset_outages, set_each
 from tests.factories import PASSWORD, ConnectionFactory, MembershipFactory
 from tests.tickettab.test_tab_entry import signed_url
 from tests.tickettab.test_tab_partials import sandbox_user
@@ -165,12 +165,22 @@ def test_it_misses_and_drops_but_refuses_locks_without_redis(own_redis) -> None:
     assert cache.has_key("k") is False
     cache.set("k", "w", 60)  # nothing raised
     assert cache.set_many({"a": 1, "b": 2}) == ["a", "b"]
+    set_each(cache, {"a": (1, 60), "b": (2, 600)})  # nothing raised
     assert cache.delete("k") is False
     cache.delete_many(["a", "b"])
     assert cache.get_or_set("k", lambda: "computed", 60) == "computed"
     for lock_or_count in (lambda: cache.add("lock", 1, 5), lambda: cache.incr("n")):
         with pytest.raises(CacheUnavailable):
             lock_or_count()
+
+
+def test_it_stores_each_value_with_its_own_lifetime_in_one_round_trip(own_redis) -> None:
+    set_each(cache, {"short": ({"n": 1}, 60), "long": ([2], 3600)})
+    assert cache.get_many(["short", "long"]) == {"short": {"n": 1}, "long": [2]}
+    raw = redis.Redis(port=own_redis.port)
+    ttls = {k: raw.ttl(cache.make_and_validate_key(k)) for k in ("short", "long")}
+    assert 55 <= ttls["short"] <= 60
+    assert 3595 <= ttls["long"] <= 3600
 
 
 def test_it_costs_milliseconds_and_comes_back(own_redis, caplog) -> None:
