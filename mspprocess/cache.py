@@ -126,6 +126,11 @@ class ResilientRedisCache(RedisCache):
         self._class = ReusedClientRedisCacheClient
         self._outage = _outage_for(self._servers)
 
+    def validate_key(self, key: Any) -> None:
+        """Nothing to check: Redis takes any key. Django's checks warn about keys
+        memcached would refuse, character by character, and a tab open names about
+        45 keys (the Halo budget's window alone is 33)."""
+
     # -- the plumbing ---------------------------------------------------------
 
     def _soft(self, op: Callable[[], T], fallback: T) -> T:

@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -181,6 +182,14 @@ def test_it_stores_each_value_with_its_own_lifetime_in_one_round_trip(own_redis)
     ttls = {k: raw.ttl(cache.make_and_validate_key(k)) for k in ("short", "long")}
     assert 55 <= ttls["short"] <= 60
     assert 3595 <= ttls["long"] <= 3600
+
+
+def test_it_takes_keys_memcached_would_refuse_without_a_warning(own_redis) -> None:
+    long_key = "tab:context with spaces:" + "x" * 300
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Django's CacheKeyWarning would raise here
+        cache.set(long_key, "v", 60)
+        assert cache.get(long_key) == "v"
 
 
 def test_it_costs_milliseconds_and_comes_back(own_redis, caplog) -> None:
