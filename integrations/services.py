@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
+from integrations import discovery
 from integrations.halo import budget
 from integrations.halo.check import ConnectionTestResult, run_connection_test
 from integrations.models import HaloConnection
@@ -69,8 +71,15 @@ def save_credentials(
 def test_connection(
     conn: HaloConnection, *, actor: Any = None, request: HttpRequest | None = None
 ) -> ConnectionTestResult:
-    """Run the connection test against Halo and store its outcome."""
+    """Run the connection test against Halo and store its outcome.
+
+    When signing in fails and the admin named no Authorisation Server or tenant,
+    Halo's authinfo is asked where it signs in; if signing in there works, the
+    connection keeps those values (audited as a credentials change by `actor`).
+    """
     result = run_connection_test(conn.credentials())
+    if result.sign_in_failed and not (conn.auth_server or conn.halo_tenant):
+        result = _with_discovered_sign_in(conn, result, actor=actor, request=request)
     if result.busy:
         # Halo's limit said wait: nothing was proven either way, so a connected
         # connection stays connected and its last real result stays shown.
@@ -100,6 +109,34 @@ def test_connection(
     # A test can finish onboarding (e.g. custom tabs allowed at last).
     connection_tested.send(sender=HaloConnection, connection=conn)
     return result
+
+
+def _with_discovered_sign_in(
+    conn: HaloConnection,
+    failed: ConnectionTestResult,
+    *,
+    actor: Any,
+    request: HttpRequest | None,
+) -> ConnectionTestResult:
+    found = discovery.ask_halo(conn.credentials())
+    if found is None:
+        return failed
+    creds = replace(
+        conn.credentials(), auth_server=found.auth_server, halo_tenant=found.halo_tenant
+    )
+    retried = run_connection_test(creds)
+    if retried.sign_in_failed or retried.busy:
+        return failed  # the admin's own values failed first: that error is theirs to read
+    data = {
+        "resource_server": conn.base_url,
+        "client_id": conn.client_id,
+        "auth_server": found.auth_server,
+        "halo_tenant": found.halo_tenant,
+    }
+    save_credentials(conn, data, by=actor, request=request)
+    retried.discovered_auth_server, retried.discovered_tenant = found.auth_server, found.halo_tenant
+    logger.info("halo connection %s: sign-in found through authinfo", conn.pk)
+    return retried
 
 
 def set_call_share(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -8,6 +10,7 @@ from django.views.decorators.http import require_POST
 from integrations import addresses, services
 from integrations.forms import CallShareForm, ConnectionForm
 from integrations.halo.check import REQUIRED_PERMISSIONS
+from integrations.models import HaloConnection
 from mspprocess.core.access import tenant_view
 from mspprocess.core.models import Membership, Tenant
 
@@ -25,6 +28,27 @@ def _initial(conn) -> dict[str, str]:
     }
 
 
+def save_and_test(request: HttpRequest, conn: HaloConnection, data: dict[str, Any]) -> bool:
+    """Store what the admin pasted, test it at once and say how it went; whether it
+    connected. The integration page and the set-up page both save this way."""
+    services.save_credentials(conn, data, by=request.user, request=request)
+    result = services.test_connection(conn, actor=request.user, request=request)
+    if result.discovered_auth_server:
+        tenant = f", tenant {result.discovered_tenant}" if result.discovered_tenant else ""
+        messages.info(
+            request,
+            f"Your Halo signs in at {result.discovered_auth_server}{tenant}: Halo told us, "
+            "and we saved it with your credentials.",
+        )
+    if result.ok:
+        messages.success(request, "Saved. MSP Process is connected to your Halo.")
+    elif result.busy:
+        messages.warning(request, f"Saved, but not tested yet. {result.error}")
+    else:
+        messages.error(request, "Saved, but the connection test failed: see below.")
+    return result.ok
+
+
 @integration_view
 def integration(request: HttpRequest, tenant: Tenant) -> HttpResponse:
     conn = services.connection_for(tenant)
@@ -32,14 +56,7 @@ def integration(request: HttpRequest, tenant: Tenant) -> HttpResponse:
     if request.method == "POST":
         form = ConnectionForm(request.POST, secret_stored=secret_stored)
         if form.is_valid():
-            services.save_credentials(conn, form.cleaned_data, by=request.user, request=request)
-            result = services.test_connection(conn, actor=request.user, request=request)
-            if result.ok:
-                messages.success(request, "Saved. MSP Process is connected to your Halo.")
-            elif result.busy:
-                messages.warning(request, f"Saved, but not tested yet. {result.error}")
-            else:
-                messages.error(request, "Saved, but the connection test failed: see below.")
+            save_and_test(request, conn, form.cleaned_data)
             return redirect("integration", tenant.slug)
     else:
         form = ConnectionForm(initial=_initial(conn), secret_stored=secret_stored)

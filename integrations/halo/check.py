@@ -71,6 +71,12 @@ class ConnectionTestResult:
     # Halo was not (fully) asked: our share of its API limit is spent, or it answered
     # 429. `error` says when to try again; the connection's status must not change.
     busy: bool = False
+    # The token request itself failed: the sign-in address or tenant may be wrong.
+    sign_in_failed: bool = False
+    # The Authorisation Server and tenant Halo's authinfo named, when they were
+    # needed and worked (integrations/discovery.py); stored with the connection.
+    discovered_auth_server: str = ""
+    discovered_tenant: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -84,6 +90,12 @@ def run_connection_test(creds: HaloCredentials) -> ConnectionTestResult:
 def _run(client: HaloClient) -> ConnectionTestResult:
     try:
         token = client.token(fresh=True)
+    except HaloError as e:
+        busy = isinstance(e, HaloBusy)
+        return ConnectionTestResult(
+            ok=False, error=str(e), error_kind=e.kind, busy=busy, sign_in_failed=not busy
+        )
+    try:
         me = client.me()
     except HaloError as e:
         busy = isinstance(e, HaloBusy)

@@ -148,6 +148,11 @@ class HaloClient:
         # The contact details codes go to: emailaddress, mobilenumber, phonenumber.
         return _record(self.get(f"/Users/{_id(user_id)}", params=DETAILS), _id(user_id))
 
+    def authinfo(self) -> Any:
+        """Where this Halo signs clients in (`auth_url`, `tenant_id`), as its reply
+        says. Asked without a token: it is how a client finds who issues one."""
+        return self._send(None, "GET", "/authinfo", None, None)
+
     def users(self, count: int = 1) -> list[dict[str, Any]]:
         return _listing(self.get("/Users", params={"count": count}), "users")
 
@@ -230,7 +235,9 @@ class HaloClient:
         time.sleep(delay)
         return attempt + 1
 
-    def _send(self, token: tokens.Token, method: str, path: str, params: Any, body: Any) -> Any:
+    def _send(
+        self, token: tokens.Token | None, method: str, path: str, params: Any, body: Any
+    ) -> Any:
         # A slow instance is refused before it costs budget or a thread (resilience.py):
         # HaloSlow past the request's deadline, a full bulkhead or an open breaker.
         timeout = resilience.timeout_for(netsafe.CONNECT_TIMEOUT, netsafe.READ_TIMEOUT)
@@ -244,7 +251,7 @@ class HaloClient:
                     self.creds.api_url + path,
                     params=params,
                     json=body,
-                    headers={"Authorization": f"Bearer {token.access_token}"},
+                    headers={"Authorization": f"Bearer {token.access_token}"} if token else {},
                     timeout=timeout,
                 )
             except netsafe.OutboundError as e:  # refused: address, redirect, size
