@@ -65,6 +65,10 @@ class Tab(models.Model):
     problem = models.CharField(max_length=30, blank=True)
     problem_detail = models.CharField(max_length=50, blank=True)
     problem_seen_at = models.DateTimeField(null=True, blank=True)
+    # Our custom tab in the workspace's Halo, as "Install the tab for me" made or found
+    # it (tickettab/install.py); null before that and after "Remove the tab". Ours by
+    # this id, never by name: the MSP may rename the tab in Halo.
+    halo_tab_id = models.PositiveIntegerField("Halo custom tab id", null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

@@ -127,12 +127,17 @@ class SandboxUser(Person):
 
 
 class SandboxTicketType(models.Model):
-    """Halo's "RequestType"; `allowall_iframe_customtabs` decides whether our tab shows."""
+    """Halo's "RequestType". A ticket of this type shows a custom tab when the type
+    allows all custom tabs (`allowall_iframe_customtabs`) or allows that tab one by one
+    (`allowed_iframe_customtabs`, Halo's list of `IframeTabRequestType`)."""
 
     id = models.IntegerField(primary_key=True)
     name = models.CharField(max_length=100)
     sequence = models.IntegerField(default=0)
     allowall_iframe_customtabs = models.BooleanField(default=True)
+    allowed_tabs = models.ManyToManyField(
+        "SandboxCustomTab", through="SandboxAllowedTab", blank=True, related_name="allowed_on"
+    )
 
     class Meta:
         ordering = ["sequence", "id"]
@@ -141,6 +146,7 @@ class SandboxTicketType(models.Model):
         return self.name
 
     def to_halo(self) -> dict[str, Any]:
+        # allowed_entries.all() uses a prefetch when the caller made one (listings do).
         return {
             "id": self.id,
             "name": self.name,
@@ -148,8 +154,7 @@ class SandboxTicketType(models.Model):
             "use": "ticket",
             "visible": True,
             "allowall_iframe_customtabs": self.allowall_iframe_customtabs,
-            # Tabs allowed one by one; the sandbox only has the "allow all" switch.
-            "allowed_iframe_customtabs": [],
+            "allowed_iframe_customtabs": [e.to_halo() for e in self.allowed_entries.all()],
         }
 
 
@@ -380,6 +385,37 @@ class SandboxCustomTab(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SandboxAllowedTab(models.Model):
+    """One custom tab a ticket type allows one by one: Halo's `IframeTabRequestType`.
+
+    A row of its own (not a bare many-to-many) because Halo gives each entry an `id`
+    of its own, and its `iframetab_name` is the tab's name as it is now.
+    """
+
+    tickettype = models.ForeignKey(
+        SandboxTicketType, on_delete=models.CASCADE, related_name="allowed_entries"
+    )
+    # Deleting a tab in Halo takes it off every ticket type's list.
+    tab = models.ForeignKey(SandboxCustomTab, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tickettype", "tab"], name="sandbox_allowed_tab_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"tab {self.tab_id} on ticket type {self.tickettype_id}"
+
+    def to_halo(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "iframetab_id": self.tab_id,
+            "iframetab_name": self.tab.name,
+            "tickettype_id": self.tickettype_id,
+        }
 
 
 class SandboxMessage(models.Model):

@@ -28,6 +28,7 @@ from integrations.sandbox.models import (
     SandboxToken,
     SandboxUser,
 )
+from integrations.sandbox.views import api_tabs
 from mspprocess.parsing import INT32_MAX, parse_id, parse_integer
 
 MAX_PAGE_SIZE = 100
@@ -147,14 +148,18 @@ def user(request: HttpRequest, token: SandboxToken, id: int) -> HttpResponse:
     return replies.ok(_out(request, found.to_halo()))
 
 
-@api_view("TicketType", GET="read:tickets")
+@api_view("TicketType", GET="read:tickets", POST="edit:tickets")
 def ticket_types(request: HttpRequest, token: SandboxToken) -> HttpResponse:
-    return replies.ok([_out(request, t.to_halo()) for t in SandboxTicketType.objects.all()])
+    if request.method == "POST":  # custom tabs per type: an administrator's change
+        return api_tabs.post_ticket_types(request, token)
+    types = SandboxTicketType.objects.prefetch_related(*api_tabs.TICKET_TYPE_RELATED)
+    return replies.ok([_out(request, t.to_halo()) for t in types])
 
 
 @api_view("TicketType/{id}", GET="read:tickets")
 def ticket_type(request: HttpRequest, token: SandboxToken, id: int) -> HttpResponse:
-    found = SandboxTicketType.objects.filter(pk=id).first()
+    types = SandboxTicketType.objects.prefetch_related(*api_tabs.TICKET_TYPE_RELATED)
+    found = types.filter(pk=id).first()
     if found is None:
         return replies.not_found(f"Ticket type {id} was not found.")
     return replies.ok(_out(request, found.to_halo()))

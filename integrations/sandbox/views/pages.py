@@ -60,11 +60,19 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 
 
 def _shown_tabs(ticket: SandboxTicket) -> list[SandboxCustomTab]:
-    # As in Halo: a ticket type that does not allow custom tabs shows none at all,
-    # and a disabled tab is not shown anywhere.
-    if not ticket.tickettype.allowall_iframe_customtabs:
-        return []
-    return list(SandboxCustomTab.objects.filter(enabled=True))
+    # As in Halo: a ticket shows every custom tab when its type allows them all, else
+    # only the tabs its type allows one by one (`allowed_iframe_customtabs`); a
+    # disabled tab is not shown anywhere.
+    enabled = SandboxCustomTab.objects.filter(enabled=True)
+    if ticket.tickettype.allowall_iframe_customtabs:
+        return list(enabled)
+    return list(enabled.filter(allowed_on=ticket.tickettype))
+
+
+def _tabs_allowed(ticket: SandboxTicket) -> bool:
+    """Whether the ticket's type allows any custom tab at all (the page says so if not)."""
+    ticket_type = ticket.tickettype
+    return ticket_type.allowall_iframe_customtabs or ticket_type.allowed_entries.exists()
 
 
 def _active_tab(wanted: str, tabs: list[SandboxCustomTab]) -> str | SandboxCustomTab:
@@ -103,7 +111,7 @@ def ticket_page(request: HttpRequest, id: int) -> HttpResponse:
         active_tab=None if isinstance(active, str) else active,
         active_key=_tab_key(active),
         preload=preload,
-        tabs_allowed=ticket.tickettype.allowall_iframe_customtabs,
+        tabs_allowed=_tabs_allowed(ticket),
         action_count=ticket.actions.count(),
         section="tickets",
     )

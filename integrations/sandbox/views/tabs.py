@@ -36,7 +36,9 @@ def _list_context(form: CustomTabForm) -> dict[str, Any]:
     return {
         "form": form,
         "tabs": SandboxCustomTab.objects.all(),
-        "ticket_types": SandboxTicketType.objects.all(),
+        # Each type's tabs allowed one by one (POST api/TicketType sets them) are
+        # shown beside its "allow all" switch, which leaves them as they are.
+        "ticket_types": SandboxTicketType.objects.prefetch_related("allowed_entries__tab"),
         "loading_form": CustomTabLoadingForm(
             initial={"preload": SandboxSwitch.is_on(SandboxSwitch.PRELOAD_CUSTOM_TABS)}
         ),
@@ -94,7 +96,8 @@ def custom_tab_delete(request: HttpRequest, id: int) -> HttpResponse:
 
 @require_POST
 def ticket_types(request: HttpRequest) -> HttpResponse:
-    """Each ticket type's "allow all custom tabs" switch (checked boxes are on)."""
+    """Each ticket type's "allow all custom tabs" switch (checked boxes are on). The
+    tabs a type allows one by one are not on this form and stay as they are."""
     seed.ensure_seeded()
     allowed = set(request.POST.getlist("allow"))
     for ticket_type in SandboxTicketType.objects.all():
