@@ -14,8 +14,9 @@ class TickettabConfig(AppConfig):
         from integrations.signals import connection_tested
         from mspprocess.core import audit
         from tickettab import onboarding, services
-        from tickettab.models import VerificationSettings
+        from tickettab.models import Tab, VerificationSettings
 
         audit.label_fields_with("settings", VerificationSettings)
+        audit.label_fields_with("tab", Tab)  # the tab's installation: "Halo custom tab id"
         connection_tested.connect(onboarding.finish_after_connection_test)
         post_save.connect(services.create_with_connection, sender=HaloConnection)

@@ -32,15 +32,12 @@ from integrations.halo import meter, resilience, tokens
 from integrations.halo.credentials import HaloCredentials
 from integrations.halo.errors import (
     APPLICATIONS,
-    RESOURCE_SERVER_HINT,
     BadCredentials,
     BadResponse,
     HaloError,
     HaloSlow,
-    InvalidRequest,
-    MissingPermission,
-    NotFound,
     Unavailable,
+    api_error,
     from_outbound,
 )
 
@@ -54,16 +51,6 @@ BACKOFF_SECONDS = 1.0
 BACKOFF_CAP = 60.0
 DETAILS = {"includedetails": "true"}
 RETRY_BUDGET_SECONDS = 20.0
-
-# Which permission a 403 on a path means (the application's Permissions tab).
-_PERMISSIONS = (
-    ("POST", "/Actions", "edit:tickets"),
-    ("GET", "/Actions", "read:tickets"),
-    ("GET", "/Tickets", "read:tickets"),
-    ("GET", "/TicketType", "read:tickets"),
-    ("GET", "/Users", "read:customers"),
-)
-
 
 _local = threading.local()
 
@@ -198,9 +185,22 @@ class HaloClient:
     def post(self, path: str, body: Any) -> Any:
         return self._call("POST", path, body=body)
 
+    def delete(self, path: str) -> Any:
+        """Delete the record at `path`: Halo's answer, or None when it sent no JSON.
+
+        Never repeated once sent, like a POST: after an unclear failure the caller
+        reads what Halo has (a second DELETE would answer 404, not "done")."""
+        try:
+            return self._call("DELETE", path)
+        except BadResponse as e:
+            # A 2xx is the deletion, whatever its body: DELETEs often answer empty.
+            if e.status is not None and 200 <= e.status < 300:
+                return None
+            raise
+
     def _call(self, method: str, path: str, *, params: Any = None, body: Any = None) -> Any:
-        # A POST creates something in Halo: repeat it only when Halo certainly did
-        # not act on it (a refused token, or a failure before it was sent).
+        # A POST or DELETE changes something in Halo: repeat it only when Halo
+        # certainly did not act on it (a refused token, or a failure before it was sent).
         idempotent = method == "GET"
         started = time.monotonic()
         attempt = 0
@@ -282,44 +282,6 @@ class HaloClient:
             ) from None
 
 
-def api_error(method: str, path: str, status: int, body: Any) -> HaloError:
-    """The error for a Halo API reply with an error status (other than 401 and 429).
-
-    `body` is the parsed JSON, or None when the reply was HTML, text or empty, as
-    Halo's 403, 404 and 500 replies often are: the status alone decides the error.
-    """
-
-    if status == 403:
-        permission = next(
-            (p for m, prefix, p in _PERMISSIONS if m == method and _under(path, prefix)), None
-        )
-        if permission:
-            return MissingPermission(permission=permission, status=status)
-        return MissingPermission(
-            f"Halo refused access to {path}.",
-            hint=f"In Halo, open {APPLICATIONS} > (your application) and check that its "
-            "Agent to log in as is an active agent whose role can see agents and tickets.",
-            status=status,
-        )
-    if status == 404:
-        if body is None:
-            # Not Halo's API answering "no such record" but a web server's page: the
-            # address itself is wrong, which usually means the Resource Server is.
-            return NotFound(
-                f"There is no Halo API at {path}: the answer was a web page.",
-                hint=RESOURCE_SERVER_HINT,
-                status=status,
-            )
-        return NotFound(f"Halo has no record at {path}.", status=status)
-    if status >= 500:
-        return Unavailable(f"Halo answered with a server error (HTTP {status}).", status=status)
-    detail = _halo_message(body)
-    return InvalidRequest(
-        f"Halo refused the request (HTTP {status}){f': {detail}' if detail else ''}.",
-        status=status,
-    )
-
-
 def _pause(attempt: int) -> float:
     """How long to wait before attempt `attempt + 1`."""
     base = float(_setting("HALO_BACKOFF_SECONDS", BACKOFF_SECONDS))
@@ -333,22 +295,6 @@ def _token_refused() -> BadCredentials:
         "its Agent to log in as is an enabled agent.",
         status=401,
     )
-
-
-def _under(path: str, prefix: str) -> bool:
-    return path == prefix or path.startswith(prefix + "/")
-
-
-def _halo_message(body: Any) -> str:
-    # Halo's error bodies: {"ClassName", "Message"}, {"Message"}, {"error"}, or 400s
-    # keyed by field ({"[0].ticket_id": "…"}).
-    if not isinstance(body, dict):
-        return ""
-    for key in ("Message", "message", "error_description", "error"):
-        if isinstance(body.get(key), str):
-            return body[key][:300]
-    fields = [f"{k}: {v}" for k, v in body.items() if isinstance(v, str) and k != "ClassName"]
-    return "; ".join(fields)[:300]
 
 
 def _record(reply: Any, expected_id: int | None = None) -> dict[str, Any]:

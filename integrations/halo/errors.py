@@ -20,6 +20,15 @@ RESOURCE_SERVER_HINT = (
     "Halo API, for example https://yourcompany.halopsa.com/api."
 )
 
+# Which permission a 403 on a path means (the application's Permissions tab).
+_PERMISSIONS = (
+    ("POST", "/Actions", "edit:tickets"),
+    ("GET", "/Actions", "read:tickets"),
+    ("GET", "/Tickets", "read:tickets"),
+    ("GET", "/TicketType", "read:tickets"),
+    ("GET", "/Users", "read:customers"),
+)
+
 
 def permission_fix(permission: str) -> str:
     """The exact change to make in Halo when the application lacks `permission`."""
@@ -210,3 +219,57 @@ def from_outbound(error: netsafe.OutboundError) -> HaloError:
     if isinstance(error, netsafe.AddressRefused) and error.reason == "unchecked":
         return AddressRefused("That address was not checked before connecting.")
     return AddressRefused("That address cannot be used.")
+
+
+def api_error(method: str, path: str, status: int, body: Any) -> HaloError:
+    """The error for a Halo API reply with an error status (other than 401 and 429).
+
+    `body` is the parsed JSON, or None when the reply was HTML, text or empty, as
+    Halo's 403, 404 and 500 replies often are: the status alone decides the error.
+    """
+
+    if status == 403:
+        permission = next(
+            (p for m, prefix, p in _PERMISSIONS if m == method and _under(path, prefix)), None
+        )
+        if permission:
+            return MissingPermission(permission=permission, status=status)
+        return MissingPermission(
+            f"Halo refused access to {path}.",
+            hint=f"In Halo, open {APPLICATIONS} > (your application) and check that its "
+            "Agent to log in as is an active agent whose role can see agents and tickets.",
+            status=status,
+        )
+    if status == 404:
+        if body is None:
+            # Not Halo's API answering "no such record" but a web server's page: the
+            # address itself is wrong, which usually means the Resource Server is.
+            return NotFound(
+                f"There is no Halo API at {path}: the answer was a web page.",
+                hint=RESOURCE_SERVER_HINT,
+                status=status,
+            )
+        return NotFound(f"Halo has no record at {path}.", status=status)
+    if status >= 500:
+        return Unavailable(f"Halo answered with a server error (HTTP {status}).", status=status)
+    detail = _halo_message(body)
+    return InvalidRequest(
+        f"Halo refused the request (HTTP {status}){f': {detail}' if detail else ''}.",
+        status=status,
+    )
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
+
+
+def _halo_message(body: Any) -> str:
+    # Halo's error bodies: {"ClassName", "Message"}, {"Message"}, {"error"}, or 400s
+    # keyed by field ({"[0].ticket_id": "…"}).
+    if not isinstance(body, dict):
+        return ""
+    for key in ("Message", "message", "error_description", "error"):
+        if isinstance(body.get(key), str):
+            return body[key][:300]
+    fields = [f"{k}: {v}" for k, v in body.items() if isinstance(v, str) and k != "ClassName"]
+    return "; ".join(fields)[:300]

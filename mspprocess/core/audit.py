@@ -49,6 +49,10 @@ class AuditEvent(models.Model):
             "connection.call_share_changed",
             "Share of Halo's API limit changed",
         )
+        # "Install the tab for me" and "Remove the tab" (tickettab/install/): changes
+        # made in the MSP's own Halo, so the trail says so in its own entries.
+        TAB_INSTALLED = "tab.installed", "Tab installed in Halo"
+        TAB_REMOVED = "tab.removed", "Tab removed from Halo"
         MEMBERSHIP_ADDED = "membership.added", "Member added"
         MEMBERSHIP_ROLE_CHANGED = "membership.role_changed", "Member's role changed"
         MEMBERSHIP_REMOVED = "membership.removed", "Member removed"

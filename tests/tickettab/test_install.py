@@ -125,6 +125,11 @@ def test_it_creates_the_tab_and_turns_it_on_for_the_picked_types(ws, client) -> 
     details = list(AuditEvent.objects.filter(tenant=ws.tab.tenant).values_list("detail", flat=True))
     assert f"Tab created in Halo (id {halo_tab.id})" in details
     assert any(d.startswith("Tab turned on in Halo for 2 ticket types") for d in details)
+    created = AuditEvent.objects.get(detail=f"Tab created in Halo (id {halo_tab.id})")
+    assert created.action == AuditEvent.Action.TAB_INSTALLED
+    assert created.summary.startswith("Halo custom tab id changed · ")
+    turned_on = AuditEvent.objects.get(detail__startswith="Tab turned on in Halo")
+    assert turned_on.get_action_display() == "Tab installed in Halo"
 
 
 def test_it_is_idempotent(ws) -> None:
@@ -422,7 +427,9 @@ def test_it_removes_the_tab_even_renamed(ws) -> None:
         "DELETE Tabs/{id}": 1,
     }
     assert AuditEvent.objects.filter(
-        detail=f"Tab deleted from Halo (id {installed.halo_tab_id})", fields=["halo_tab_id"]
+        action=AuditEvent.Action.TAB_REMOVED,
+        detail=f"Tab deleted from Halo (id {installed.halo_tab_id})",
+        fields=["halo_tab_id"],
     ).exists()
 
 

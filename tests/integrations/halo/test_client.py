@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from typing import Any
 
 import pytest
 import requests
@@ -10,6 +11,7 @@ import responses
 from responses import matchers
 
 import mspprocess
+from integrations.halo import meter
 from integrations.halo.client import HaloClient
 from integrations.halo.credentials import HaloCredentials
 from integrations.halo.errors import (
@@ -212,6 +214,57 @@ def test_it_leaves_a_note_halo_refused_with_429_to_the_outbox(
         halo.add_private_note(5, "note", "Caller verified")
     assert len(calls_to(rsps, API)) == 1
     assert sleeps == []
+
+
+def test_it_deletes_and_takes_an_empty_answer_as_done(
+    rsps: responses.RequestsMock, halo: HaloClient, creds: HaloCredentials
+) -> None:
+    rsps.delete(API + "/Tabs/7", status=200, body="")
+    rsps.delete(API + "/Tabs/8", status=204)
+    rsps.delete(API + "/Tabs/9", json={"id": 9, "deleted": True})
+
+    assert halo.delete("/Tabs/7") is None
+    assert halo.delete("/Tabs/8") is None
+    assert halo.delete("/Tabs/9") == {"id": 9, "deleted": True}
+    request = calls_to(rsps, API)[0].request
+    assert request.method == "DELETE"
+    assert request.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}"
+    assert meter.budget_for(creds).used() == 4  # metered: the token and three deletes
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [{"status": 500}, {"body": requests.exceptions.ReadTimeout("slow")}],
+    ids=["500", "timeout"],
+)
+def test_it_does_not_repeat_a_delete_halo_may_have_done(
+    rsps: responses.RequestsMock, halo: HaloClient, sleeps: list[float], failure: dict[str, Any]
+) -> None:
+    rsps.delete(API + "/Tabs/7", **failure)
+    rsps.delete(API + "/Tabs/7", status=200, body="")
+    with pytest.raises(Unavailable):
+        halo.delete("/Tabs/7")
+    assert len(calls_to(rsps, API)) == 1
+    assert sleeps == []
+
+
+def test_it_says_when_there_was_nothing_to_delete(
+    rsps: responses.RequestsMock, halo: HaloClient
+) -> None:
+    rsps.delete(API + "/Tabs/7", status=404, json={"Message": "Not found"})
+    with pytest.raises(NotFound) as info:
+        halo.delete("/Tabs/7")
+    assert info.value.status == 404
+
+
+def test_it_renews_a_refused_token_for_a_delete(
+    rsps: responses.RequestsMock, halo: HaloClient
+) -> None:
+    rsps.delete(API + "/Tabs/7", status=401, json={"error": "invalid_token"})
+    rsps.delete(API + "/Tabs/7", status=200, body="")
+    assert halo.delete("/Tabs/7") is None  # 401, new token, 200: Halo did nothing at first
+    assert len(calls_to(rsps, TOKEN_URL)) == 2
+    assert len(calls_to(rsps, API)) == 2
 
 
 @pytest.mark.parametrize(

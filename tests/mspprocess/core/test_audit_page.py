@@ -87,6 +87,25 @@ def test_it_filters_by_event_and_dates(signed_in_admin, client) -> None:
     assert "matching the filters" in response.content.decode()
 
 
+def test_it_lists_the_tabs_installation_in_halo_as_events_of_its_own(
+    signed_in_admin, client
+) -> None:
+    m = signed_in_admin
+    created = "Tab created in Halo (id 7)"
+    installed = audit.record(
+        m.tenant, m.user, Action.TAB_INSTALLED, fields=["halo_tab_id"], detail=created
+    )
+    at(installed, "2025-03-01 08:00")
+    audit.record(m.tenant, m.user, Action.TAB_REMOVED, detail="Tab deleted from Halo (id 7)")
+
+    body = client.get(url(m)).content.decode()
+    assert "Tab installed in Halo" in body
+    assert "Halo custom tab id changed · Tab created in Halo (id 7)" in body
+    assert "Tab removed from Halo" in body
+    assert shown(client.get(url(m, "?action=tab.installed"))) == [Action.TAB_INSTALLED]
+    assert shown(client.get(url(m, "?action=tab.removed"))) == [Action.TAB_REMOVED]
+
+
 def test_it_ignores_a_mistyped_date_and_explains_it(signed_in_admin, client) -> None:
     m = signed_in_admin
     audit.record(m.tenant, m.user, Action.CONNECTION_TESTED)
