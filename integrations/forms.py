@@ -7,7 +7,7 @@ from django.conf import settings
 
 from integrations import addresses
 from integrations.halo import budget
-from integrations.models import CALL_SHARE_HELP, MIN_CALL_SHARE
+from integrations.models import CALL_SHARE_HELP, MIN_CALL_SHARE, HaloConnection
 from mspprocess.parsing import AsciiIntegerField, reject_control_characters
 
 
@@ -77,6 +77,18 @@ class ConnectionForm(forms.Form):
         required=False,
         help_text="Only if Halo shows a Tenant name beside the Authorisation Server.",
     )
+
+    @classmethod
+    def for_connection(cls, conn: HaloConnection, data: Any = None) -> ConnectionForm:
+        """The form for `conn`: what is stored filled in (never the secret)."""
+        initial = {
+            # With /api, so that saving again keeps a path (self-hosted Halo, the sandbox).
+            "resource_server": addresses.api_base(conn.base_url) if conn.base_url else "",
+            "client_id": conn.client_id,
+            "auth_server": conn.auth_server,
+            "halo_tenant": conn.halo_tenant,
+        }
+        return cls(data, initial=initial, secret_stored=bool(conn.client_secret))
 
     def __init__(self, *args: Any, secret_stored: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

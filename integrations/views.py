@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from integrations import addresses, services
+from integrations import services
 from integrations.forms import CallShareForm, ConnectionForm
 from integrations.halo.check import REQUIRED_PERMISSIONS
 from integrations.models import HaloConnection
@@ -16,16 +16,6 @@ from mspprocess.core.models import Membership, Tenant
 
 # Customer admins, and account managers running an onboarding session.
 integration_view = tenant_view(Membership.Role.ADMIN, staff_permission="mspprocess.change_tenant")
-
-
-def _initial(conn) -> dict[str, str]:
-    return {
-        # With /api, so that saving again keeps a path (self-hosted Halo, the sandbox).
-        "resource_server": addresses.api_base(conn.base_url) if conn.base_url else "",
-        "client_id": conn.client_id,
-        "auth_server": conn.auth_server,
-        "halo_tenant": conn.halo_tenant,
-    }
 
 
 def save_and_test(request: HttpRequest, conn: HaloConnection, data: dict[str, Any]) -> bool:
@@ -52,14 +42,10 @@ def save_and_test(request: HttpRequest, conn: HaloConnection, data: dict[str, An
 @integration_view
 def integration(request: HttpRequest, tenant: Tenant) -> HttpResponse:
     conn = services.connection_for(tenant)
-    secret_stored = bool(conn.client_secret)
-    if request.method == "POST":
-        form = ConnectionForm(request.POST, secret_stored=secret_stored)
-        if form.is_valid():
-            save_and_test(request, conn, form.cleaned_data)
-            return redirect("integration", tenant.slug)
-    else:
-        form = ConnectionForm(initial=_initial(conn), secret_stored=secret_stored)
+    form = ConnectionForm.for_connection(conn, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        save_and_test(request, conn, form.cleaned_data)
+        return redirect("integration", tenant.slug)
 
     ctx = {
         "tenant": tenant,

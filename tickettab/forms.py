@@ -187,6 +187,50 @@ class VerificationSettingsForm(forms.ModelForm):
         return value
 
 
+class CountryForm(VerificationSettingsForm):
+    """The set-up page asks only the country: the rest of the settings have
+    defaults that suit most MSPs, and the phone numbers of contacts do not."""
+
+    class Meta(VerificationSettingsForm.Meta):
+        fields = ["country"]
+
+
+MAX_TICKET_TYPES = 500  # far more than any Halo has (Django takes 1000 fields per POST)
+
+
+class TicketTypeIdsField(forms.Field):
+    """Ticket type ids ticked on the set-up page: the ids come from Halo, so they
+    are checked as numbers here and against Halo's list by the installer."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def to_python(self, value: Any) -> list[int]:
+        values = value if isinstance(value, list | tuple) else [value] if value else []
+        if len(values) > MAX_TICKET_TYPES:
+            raise forms.ValidationError("That is more ticket types than Halo could have.")
+        ids = []
+        for raw in values:
+            text = str(raw).strip()
+            # ASCII digits only, of a length an int32 id has: "٣" or 10**50 is not one.
+            if not (text.isascii() and text.isdigit() and 0 < len(text) <= 10):
+                raise forms.ValidationError("Pick ticket types from the list.")
+            number = int(text)
+            if not 0 < number < 2**31:
+                raise forms.ValidationError("Pick ticket types from the list.")
+            ids.append(number)
+        return list(dict.fromkeys(ids))
+
+    def validate(self, value: list[int]) -> None:
+        if not value:
+            raise forms.ValidationError(
+                "Pick at least one ticket type: the tab shows on tickets of the types you pick."
+            )
+
+
+class InstallForm(forms.Form):
+    ticket_types = TicketTypeIdsField()
+
+
 class ReportFilterForm(DateRangeFilterForm):
     """Filters of the verification report; every field is optional."""
 

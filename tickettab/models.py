@@ -66,7 +66,7 @@ class Tab(models.Model):
     problem_detail = models.CharField(max_length=50, blank=True)
     problem_seen_at = models.DateTimeField(null=True, blank=True)
     # Our custom tab in the workspace's Halo, as "Install the tab for me" made or found
-    # it (tickettab/install.py); null before that and after "Remove the tab". Ours by
+    # it (tickettab/install/); null before that and after "Remove the tab". Ours by
     # this id, never by name: the MSP may rename the tab in Halo.
     halo_tab_id = models.PositiveIntegerField("Halo custom tab id", null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
@@ -154,6 +154,15 @@ class Tab(models.Model):
     @property
     def current_problem(self) -> TabProblem | None:
         return tab_problems.describe(self.problem, self.problem_detail)
+
+    @property
+    def secret_confirmed(self) -> bool:
+        """Whether Halo has this secret: a correctly signed load came since it last
+        changed. The API cannot set it (see tickettab/install), so until then a tab
+        installed for the admin still needs the secret pasted in Halo."""
+        if self.seen_at is None or self.problem:
+            return False
+        return self.secret_rotated_at is None or self.seen_at >= self.secret_rotated_at
 
 
 class VerificationSettings(models.Model):

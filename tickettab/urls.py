@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path, re_path
 
 from tickettab import framing
-from tickettab.views import link, tab, workspace
+from tickettab.views import link, setup, tab, workspace
 
 urlpatterns = [
     path("tab/<str:tab_key>/", tab.entry, name="tab"),
@@ -22,6 +22,10 @@ urlpatterns = [
 
 # Under /t/<slug>/ (mspprocess/urls.py).
 workspace_urls = [
+    path("setup/", setup.setup, name="setup"),
+    path("setup/progress/", setup.setup_progress, name="setup_progress"),
+    path("setup/install/", setup.setup_install, name="setup_install"),
+    path("setup/remove/", setup.setup_remove, name="setup_remove"),
     path("settings/", workspace.verification_settings, name="verification_settings"),
     path("verifications/", workspace.verifications, name="verifications"),
     # Buttons of the integration page's tab section.

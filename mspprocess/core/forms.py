@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model, password_validation
 from django.db.models import QuerySet
 
 from mspprocess.core.audit import AuditEvent
@@ -125,3 +126,34 @@ class SignupForm(forms.Form):
     @property
     def is_robot(self) -> bool:
         return bool(self.data.get("website"))
+
+
+class SignupPasswordForm(forms.Form):
+    """The password the new admin chooses on the confirmation page, so that the
+    workspace opens at once instead of after another emailed link and a sign-in.
+
+    One field with a show button, not two: a typo is seen rather than guessed, and
+    "Forgotten your password?" is there for the rest (NIST SP 800-63B asks for no
+    confirmation field).
+    """
+
+    password = forms.CharField(
+        label="Choose a password",
+        strip=False,
+        max_length=128,
+        help_text=password_validation.password_validators_help_text_html(),
+        error_messages={"required": "Choose a password for your account."},
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, name: str, email: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Not saved: what the validators compare the password with (name, email).
+        first, _, last = name.partition(" ")
+        self.user = get_user_model()(username=email, email=email, first_name=first, last_name=last)
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        reject_control_characters(password)
+        password_validation.validate_password(password, self.user)
+        return password

@@ -130,8 +130,11 @@ def _unique_slug(msp_name: str) -> str:
     return slug
 
 
-def create_workspace(signup: Signup, request: HttpRequest | None = None) -> Membership:
-    """The workspace, the account and its admin membership, all or nothing.
+def create_workspace(
+    signup: Signup, password: str, request: HttpRequest | None = None
+) -> Membership:
+    """The workspace, the account (with `password`) and its admin membership, all or
+    nothing.
 
     SignupError when the link was used already (the address has an account now).
     """
@@ -161,7 +164,8 @@ def create_workspace(signup: Signup, request: HttpRequest | None = None) -> Memb
                 user = membership.user
                 first, _, last = signup.name.partition(" ")
                 user.first_name, user.last_name = first[:150], last[:150]
-                user.save(update_fields=["first_name", "last_name"])
+                user.set_password(password)
+                user.save(update_fields=["first_name", "last_name", "password"])
                 return membership
         except IntegrityError:
             continue

@@ -9,6 +9,7 @@ import socket
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,7 +19,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from mspprocess.core import signup as signups
 from mspprocess.core.access import tenant_view
 from mspprocess.core.audit import AuditEvent
-from mspprocess.core.forms import AuditFilterForm, InviteForm, RoleForm, SignupForm
+from mspprocess.core.forms import (
+    AuditFilterForm,
+    InviteForm,
+    RoleForm,
+    SignupForm,
+    SignupPasswordForm,
+)
 from mspprocess.core.models import Membership, Tenant
 from mspprocess.core.services import (
     InvitationError,
@@ -28,7 +35,6 @@ from mspprocess.core.services import (
     member_name,
     remove,
     send_invitation,
-    set_password_url,
 )
 
 logger = logging.getLogger(__name__)
@@ -248,17 +254,27 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
-    """GET shows what will be created; POST creates it (a mail scanner that follows
-    the link must not create a workspace)."""
+    """GET shows what will be created and asks for a password; POST creates it (a
+    mail scanner that follows the link must not create a workspace), signs the new
+    admin in and opens the set-up page."""
     _signup_enabled()
     try:
         pending = signups.read_link(token)
-        if request.method == "POST":
-            membership = signups.create_workspace(pending, request)
-            # The new admin chooses a password, signs in and lands on the workspace.
-            return redirect(set_password_url(membership.user))
     except signups.SignupError as e:
-        return render(
-            request, "registration/signup_confirm.html", {"problem": e.message}, status=400
-        )
-    return render(request, "registration/signup_confirm.html", {"signup": pending})
+        return _link_problem(request, e)
+    form = SignupPasswordForm(request.POST or None, name=pending.name, email=pending.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = signups.create_workspace(pending, form.cleaned_data["password"], request)
+        except signups.SignupError as e:
+            return _link_problem(request, e)
+        login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("setup", membership.tenant.slug)
+    status = 400 if form.errors else 200
+    ctx = {"signup": pending, "form": form}
+    return render(request, "registration/signup_confirm.html", ctx, status=status)
+
+
+def _link_problem(request: HttpRequest, error: signups.SignupError) -> HttpResponse:
+    ctx = {"problem": error.message}
+    return render(request, "registration/signup_confirm.html", ctx, status=400)

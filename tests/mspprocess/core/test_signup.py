@@ -19,6 +19,7 @@ from tests.hostile import ANY_INPUT, HOSTILE
 
 pytestmark = pytest.mark.django_db
 
+PASSWORD = "a-long-passphrase-9"
 FORM = {"name": "Hank Scorpio", "email": "Hank@Globex.example.com", "msp_name": "Globex IT"}
 
 
@@ -45,12 +46,13 @@ def test_it_creates_the_workspace_only_from_the_emailed_link(client) -> None:
 
     page = client.get(path_of(link))
     assert "Create Globex IT&#x27;s workspace" in page.content.decode()
+    assert 'autocomplete="new-password"' in page.content.decode()
     assert Tenant.objects.count() == 0  # a GET (a mail scanner) creates nothing
 
-    response = client.post(path_of(link))
+    response = client.post(path_of(link), {"password": PASSWORD})
     assert response.status_code == 302
-    assert "/accounts/reset/" in response["Location"]  # next: choose a password
     tenant = Tenant.objects.get()
+    assert response["Location"] == f"/t/{tenant.slug}/setup/"  # signed in, at the guide
     assert (tenant.name, tenant.slug, tenant.status) == ("Globex IT", "globex-it", "onboarding")
     assert tenant.self_signed_up and tenant.account_manager is None
     m = Membership.objects.get(tenant=tenant)
@@ -60,30 +62,45 @@ def test_it_creates_the_workspace_only_from_the_emailed_link(client) -> None:
         "Hank",
         "Scorpio",
     )
-    assert not m.user.has_usable_password()
+    assert m.user.check_password(PASSWORD)
     actions = list(AuditEvent.objects.filter(tenant=tenant).values_list("action", flat=True))
     assert AuditEvent.Action.TENANT_CREATED in actions
     assert AuditEvent.Action.MEMBERSHIP_ADDED in actions
+    assert client.get(response["Location"]).status_code == 200
 
-    # The password link works: choose one, then the workspace opens.
-    form_page = client.get(response["Location"], follow=True)
-    client.post(
-        form_page.redirect_chain[-1][0],
-        {"new_password1": "a-long-passphrase-9", "new_password2": "a-long-passphrase-9"},
-    )
+    # The password works for the next sign-in too.
+    client.logout()
     signed_in = client.post(
-        "/accounts/login/",
-        {"username": "hank@globex.example.com", "password": "a-long-passphrase-9"},
+        "/accounts/login/", {"username": "hank@globex.example.com", "password": PASSWORD}
     )
     assert signed_in.status_code == 302
-    assert client.get(f"/t/{tenant.slug}/integration/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("password", "says"),
+    [
+        ("", "Choose a password for your account."),
+        ("short", "too short"),
+        ("hank@globex.example.com", "too similar"),
+        ("password1234", "too common"),
+        ("pass\x00word-long-enough", "Null characters are not allowed."),
+        ("pass\u200bword-long-enough", "invisible control characters"),
+    ],
+)
+def test_it_asks_a_better_password_and_creates_nothing(client, password, says) -> None:
+    sign_up(client)
+    response = client.post(path_of(link_in(mail.outbox[0])), {"password": password})
+    assert response.status_code == 400
+    assert says in response.content.decode()
+    assert Tenant.objects.count() == 0
+    assert "_auth_user_id" not in client.session
 
 
 def test_it_refuses_a_link_used_twice(client) -> None:
     sign_up(client)
     path = path_of(link_in(mail.outbox[0]))
-    client.post(path)
-    again = client.post(path)
+    client.post(path, {"password": PASSWORD})
+    again = client.post(path, {"password": PASSWORD})
     assert again.status_code == 400
     assert "used already" in again.content.decode()
     assert Tenant.objects.count() == 1
@@ -94,7 +111,7 @@ def test_it_refuses_an_expired_or_forged_link(client, monkeypatch) -> None:
     sign_up(client)
     path = path_of(link_in(mail.outbox[0]))
     monkeypatch.setattr(signing.time, "time", lambda: 1_700_000_000 + 25 * 3600)
-    expired = client.post(path)
+    expired = client.post(path, {"password": PASSWORD})
     assert expired.status_code == 400
     assert "expired" in expired.content.decode()
     forged = client.get(path.replace("/confirm/", "/confirm/x"))
@@ -167,7 +184,7 @@ def test_it_explains_a_wrong_value_and_stores_nothing(client, field, value, says
 def test_it_gives_the_next_slug_when_the_name_is_taken(client) -> None:
     TenantFactory(name="Globex IT", slug="globex-it")
     sign_up(client)
-    client.post(path_of(link_in(mail.outbox[0])))
+    client.post(path_of(link_in(mail.outbox[0])), {"password": PASSWORD})
     assert Tenant.objects.get(self_signed_up=True).slug == "globex-it-2"
 
 

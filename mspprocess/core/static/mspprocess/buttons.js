@@ -1,4 +1,4 @@
-// Copy and reveal buttons of the integration page. No framework, no build step.
+// Copy and reveal buttons (the integration, set-up and sign-up pages). No framework, no build step.
 document.addEventListener("click", async (event) => {
   const copy = event.target.closest("[data-copy]");
   if (copy) {
