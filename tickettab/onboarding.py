@@ -196,12 +196,17 @@ def _tabs_allowed_q() -> Q:
     # shows that its ticket types do show our tab.
     not_said = Q(**{key: None}) | Q(**{f"{key}__isnull": True})
     seen = Q(**{_t("seen_at__isnull"): False})
-    return Q(**{_c("status"): CONNECTED}) & (Q(**{key: True}) | (not_said & seen))
+    installed = Q(**{_t("halo_tab_id__isnull"): False})
+    return Q(**{_c("status"): CONNECTED}) & (Q(**{key: True}) | (not_said & seen) | installed)
 
 
 def _tabs_allowed_done(f: Facts) -> bool:
     if not _connection_done(f):
         return False
+    # Installed through Halo's API (tickettab/install): we turned our tab on for the
+    # ticket types the admin picked, which the last connection test may predate.
+    if f.tab is not None and f.tab.halo_tab_id is not None:
+        return True
     allowed = f.conn.custom_tabs_allowed  # type: ignore[union-attr]
     return allowed is True or (allowed is None and f.tab_seen_at is not None)
 

@@ -11,10 +11,15 @@ workspace; the page groups them the way the admin works through them in Halo.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from mspprocess.core.audit import AuditEvent
 from mspprocess.core.models import Tenant
 from tickettab import onboarding
-from tickettab.models import Tab
+from tickettab.models import Tab, Verification
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,7 @@ def setup_state(tenant: Tenant, tab: Tab | None) -> SetupState:
     if seen.failed:
         tab_detail = seen.detail
     elif installed:
-        tab_detail = "Installed in Halo through its API."
+        tab_detail = ""  # the page says which tab, and what is left to paste
     else:
         tab_detail = seen.detail if seen.done else ""
 
@@ -98,3 +103,54 @@ def setup_state(tenant: Tenant, tab: Tab | None) -> SetupState:
             ),
         ]
     )
+
+
+@dataclass(frozen=True)
+class StepTime:
+    """When a set-up step was first done, and how long it took after the one before."""
+
+    title: str
+    done_at: datetime | None
+    took: timedelta | None  # since the step before was done
+    # Not done yet: how long the workspace has been at this step (the console's
+    # "who is stuck"); None for steps further on.
+    waiting: timedelta | None = None
+
+
+def step_times(tenant: Tenant, tab: Tab | None) -> list[StepTime]:
+    """Each step's first completion, from what was recorded when it happened: the
+    audit trail (credentials saved, a passing test, the tab installed), the tab's
+    first signed load when it was added by hand, the first verification. Two queries.
+    """
+    A = AuditEvent.Action
+    firsts = AuditEvent.objects.filter(tenant=tenant).aggregate(
+        credentials=Min("created", filter=Q(action=A.CONNECTION_CREDENTIALS_CHANGED)),
+        connected=Min("created", filter=Q(action=A.CONNECTION_TESTED, detail="connected")),
+        installed=Min("created", filter=Q(action=A.TAB_INSTALLED)),
+    )
+    verified = Verification.objects.filter(
+        tenant=tenant, status__in=onboarding.DONE_VERIFICATIONS
+    ).aggregate(first=Min("created"))["first"]
+    # A tab added by hand leaves no event: its (last) signed load is the best we have.
+    tab_added = firsts["installed"] or (tab.seen_at if tab else None)
+    moments = [
+        ("Workspace created", tenant.created),
+        ("API application's values saved", firsts["credentials"]),
+        ("Connected to Halo", firsts["connected"]),
+        ("Tab added to tickets", tab_added),
+        ("First caller verified", verified),
+    ]
+    now = timezone.now()
+    times: list[StepTime] = []
+    previous: datetime | None = None
+    stuck_noted = False
+    for title, done_at in moments:
+        if done_at is not None:
+            took = done_at - previous if previous and done_at >= previous else None
+            times.append(StepTime(title, done_at, took))
+            previous = done_at
+        else:
+            waiting = now - previous if previous and not stuck_noted else None
+            stuck_noted = True
+            times.append(StepTime(title, None, None, waiting))
+    return times

@@ -31,6 +31,7 @@ from mspprocess.core.people import display_name
 from tickettab import services as tab_services
 from tickettab.models import Tab, VerificationSettings
 from tickettab.onboarding import tenant_steps
+from tickettab.setup import step_times
 
 admin.site.site_header = "MSP Process onboarding console"
 admin.site.site_title = "MSP Process console"
@@ -225,12 +226,14 @@ class TenantAdmin(admin.ModelAdmin):
 
     def onboarding_panel(self, request: HttpRequest, tenant: Tenant) -> str:
         conn = self._conn(tenant)
+        tab = tab_services.tab_for(tenant) if conn else None
         return render_to_string(
             "admin/mspprocess/tenant/onboarding_panel.html",
             {
                 "conn": conn,
-                "tab": tab_services.tab_for(tenant) if conn else None,
+                "tab": tab,
                 "steps": tenant_steps(tenant),
+                "times": step_times(tenant, tab),
                 "usage": call_usage(conn) if conn and conn.base_url else None,
                 "integration_url": reverse("integration", args=[tenant.slug]),
                 # The tab secret lets its holder sign any agent into the tab.

@@ -33,6 +33,7 @@ def make_connection(
     tabs_allowed: bool | None,
     seen: bool,
     problem: bool,
+    installed: bool = False,
 ) -> HaloConnection:
     conn = ConnectionFactory()
     results: dict = {"permissions": []}
@@ -45,7 +46,9 @@ def make_connection(
         check_results=results,
     )
     Tab.objects.filter(tenant_id=conn.tenant_id).update(
-        seen_at=timezone.now() if seen else None, problem="unsigned" if problem else ""
+        seen_at=timezone.now() if seen else None,
+        problem="unsigned" if problem else "",
+        halo_tab_id=7 if installed else None,
     )
     return HaloConnection.objects.get(pk=conn.pk)
 
@@ -53,13 +56,14 @@ def make_connection(
 def test_it_computes_the_same_steps_in_sql_and_per_tenant() -> None:
     # Every combination of the facts the steps read, plus a tenant with no connection.
     tenants = [TenantFactory(name="No connection")]
-    for connected, permissions, allowed, seen, problem, verified in itertools.product(
+    for connected, permissions, allowed, seen, problem, verified, installed in itertools.product(
         [True, False],
         [True, False],
         [True, False, None],
         [True, False],
         [True, False],
         [True, False],
+        [True, False],  # the tab installed through Halo's API
     ):
         conn = make_connection(
             connected=connected,
@@ -67,6 +71,7 @@ def test_it_computes_the_same_steps_in_sql_and_per_tenant() -> None:
             tabs_allowed=allowed,
             seen=seen,
             problem=problem,
+            installed=installed,
         )
         if verified:
             VerificationFactory(tenant=conn.tenant)

@@ -87,8 +87,14 @@ def test_it_walks_a_workspace_from_credentials_to_the_installed_tab(
     assert tab.halo_tab_id == halo_tab.id
     assert SandboxAllowedTab.objects.filter(tab=halo_tab).count() == len(types)
     assert page.context["state"].current.key == "verify"
-    # The report is shown once, after the redirect that followed the install.
-    assert client.get(url(admin)).context["report"] is None
+    # The report is shown once, after the redirect that followed the install; the
+    # types are asked of Halo again only when the admin comes back for them.
+    later = client.get(url(admin))
+    assert later.context["report"] is None
+    assert later.context["ticket_types"] is None
+    assert 'href="?types=1#step-tab"' in later.content.decode()
+    again = client.get(url(admin) + "?types=1").context["ticket_types"]
+    assert again and all(t.tab_shows for t in again)
 
     VerificationFactory(tenant=admin.tenant, status="verified")
     assert current(client, admin) == ""

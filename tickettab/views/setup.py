@@ -48,7 +48,10 @@ def setup(request: HttpRequest, tenant: Tenant) -> HttpResponse:
 
     tab = services.tab_for(tenant)
     state = setup_state(tenant, tab)
-    types, types_error = _ticket_types(conn, state.current and state.current.key)
+    # Halo's ticket types cost a call: asked while the tab is the step at hand, or
+    # when the admin comes back to install again or pick other types.
+    wanted = (state.current and state.current.key == "tab") or request.GET.get("types") == "1"
+    types, types_error = _ticket_types(conn) if wanted else (None, "")
     ctx = {
         "tenant": tenant,
         "conn": conn,
@@ -103,11 +106,9 @@ def _step_url(tenant: Tenant, step: str) -> str:
     return reverse("setup", args=[tenant.slug]) + f"#step-{step}"
 
 
-def _ticket_types(
-    conn: HaloConnection, step: str | None
-) -> tuple[list[install.TicketTypeState] | None, str]:
-    """Halo's ticket types, asked (one call) only while the tab is the step at hand."""
-    if step != "tab" or conn.status != HaloConnection.Status.CONNECTED:
+def _ticket_types(conn: HaloConnection) -> tuple[list[install.TicketTypeState] | None, str]:
+    """Halo's ticket types (one call), or why not."""
+    if conn.status != HaloConnection.Status.CONNECTED:
         return None, ""
     try:
         return install.ticket_types(conn), ""

@@ -55,3 +55,20 @@ def onboarding_steps(tenant: Tenant) -> list[onboarding.Step]:
 def permission_state(perm: dict[str, Any], conn: Any) -> str:
     """A permission row of the last connection test in words (see onboarding.py)."""
     return onboarding.permission_state(perm, conn)
+
+
+@register.filter
+def duration(value: timedelta | None) -> str:
+    """A step's time as people say it: "40 s", "12 min", "3 h 5 min", "2 days"."""
+    if value is None:
+        return "—"
+    seconds = int(value.total_seconds())
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{hours // 24} days"
