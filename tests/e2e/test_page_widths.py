@@ -103,6 +103,7 @@ SCREENS = [
     Screen("workspace home", ADMIN, "/t/{slug}/"),
     Screen("workspace home as technician", TECHNICIAN, "/t/{slug}/"),
     Screen("halo integration", ADMIN, "/t/{slug}/integration/"),
+    Screen("set-up guide", ADMIN, "/t/{slug}/setup/?types=1"),
     Screen("team", ADMIN, "/t/{slug}/members/", widths=(1280, 1024)),
     Screen("team member removal", ADMIN, "/t/{slug}/members/{member}/remove/"),
     Screen("verification settings", ADMIN, "/t/{slug}/settings/"),
