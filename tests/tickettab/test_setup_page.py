@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from integrations.models import HaloConnection
 from integrations.sandbox import seed
 from integrations.sandbox import services as sandbox
 from integrations.sandbox.models import SandboxAllowedTab, SandboxCustomTab
@@ -16,6 +17,7 @@ from tests.factories import (
     VerificationFactory,
 )
 from tests.hostile import HOSTILE_QUICK, TEXT
+from tests.integrations.halo.helpers import install_dns
 from tickettab.models import Tab, VerificationSettings
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -183,3 +185,23 @@ def test_it_is_not_found_for_another_workspace_and_forbidden_to_technicians(
     client.force_login(tech.user)
     assert getattr(client, method)(f"/t/{ours.slug}/setup/{rest}").status_code in (403, 404)
     assert SandboxCustomTab.objects.count() == 0
+
+
+@HOSTILE_QUICK
+@given(
+    field=st.sampled_from(["resource_server", "client_id", "client_secret", "setup-country"]),
+    value=TEXT,
+)
+def test_it_survives_any_value_and_saves_nothing_half(
+    client, live_halo, monkeypatch, field: str, value: str
+) -> None:
+    install_dns(monkeypatch)  # a hostile address never leaves the machine
+    m = AdminMembershipFactory()
+    client.force_login(m.user)
+    before = VerificationSettings.for_tenant(m.tenant).country
+    response = client.post(url(m), connect_form(live_halo, **{field: value}))
+    assert response.status_code in (200, 302)
+    if response.status_code == 200:  # refused: neither the credentials nor the country
+        conn = HaloConnection.objects.get(tenant=m.tenant)
+        assert conn.client_id == ""
+        assert VerificationSettings.objects.get(tenant=m.tenant).country == before

@@ -70,7 +70,7 @@ def install(
     """Create (or find, or repair) our custom tab in Halo and turn it on for the
     picked ticket types. Never raises HaloError: the report says what happened."""
     picked = _positive_ids(ticket_type_ids)
-    report = InstallReport(secret_needed=not _tab_verified(tab))
+    report = InstallReport(secret_needed=not tab.secret_confirmed)
     conn = _ready_connection(tab, report)
     if conn is None:
         return report
@@ -250,10 +250,3 @@ def _positive_ids(ids: Iterable[int]) -> list[int]:
     if any(isinstance(i, bool) or not isinstance(i, int) or i <= 0 for i in picked):
         raise ValueError("ticket type ids are positive integers")
     return picked
-
-
-def _tab_verified(tab: Tab) -> bool:
-    """A correctly signed load from Halo since the secret last changed: Halo has it."""
-    if tab.seen_at is None or tab.problem:
-        return False
-    return tab.secret_rotated_at is None or tab.seen_at >= tab.secret_rotated_at
