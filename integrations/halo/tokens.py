@@ -71,12 +71,27 @@ def lock_key(creds: HaloCredentials) -> str:
     return f"halo:token-lock:{creds.connection_id}"
 
 
+# This process's copy of the tokens it read from (or stored in) the cache, by cache
+# key: a token lives an hour and every tab open needs one, so a cache round trip
+# per request is saved. The key names the credentials version, so new credentials
+# never meet an old copy; a token Halo refuses is dropped here too (`forget`), and
+# another process's copy of it gets its own 401 and renews the same way.
+_copies: dict[str, Token] = {}
+
+
 def cached(creds: HaloCredentials) -> Token | None:
-    value = cache.get(token_key(creds))
+    key = token_key(creds)
+    token = _copies.get(key)
+    if token is not None and token.usable():
+        return token
+    value = cache.get(key)
     if not isinstance(value, dict):
         return None
     token = Token(value["access_token"], value["expires_at"], value.get("scope", ""))
-    return token if token.usable() else None
+    if not token.usable():
+        return None
+    _copies[key] = token
+    return token
 
 
 def store(creds: HaloCredentials, token: Token) -> None:
@@ -84,14 +99,23 @@ def store(creds: HaloCredentials, token: Token) -> None:
     if ttl > 0:
         value = {"access_token": token.access_token, "expires_at": token.expires_at}
         cache.set(token_key(creds), value | {"scope": token.scope}, ttl)
+        _copies[token_key(creds)] = token
 
 
 def forget(creds: HaloCredentials, token: Token) -> None:
     """Drop `token` from the cache, unless another process already replaced it."""
 
-    current = cache.get(token_key(creds))
+    key = token_key(creds)
+    if getattr(_copies.get(key), "access_token", None) == token.access_token:
+        _copies.pop(key, None)
+    current = cache.get(key)
     if isinstance(current, dict) and current.get("access_token") == token.access_token:
-        cache.delete(token_key(creds))
+        cache.delete(key)
+
+
+def forget_copies() -> None:
+    """Forget this process's copies (tests that clear the cache between cases)."""
+    _copies.clear()
 
 
 def get(creds: HaloCredentials, fetch_new: Callable[[], Token]) -> Token:

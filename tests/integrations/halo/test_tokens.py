@@ -233,3 +233,36 @@ def test_it_forgets_only_the_token_that_failed(creds: HaloCredentials) -> None:
     cached = tokens.cached(creds)
     assert cached is not None
     assert cached.access_token == "newer"
+
+
+def test_it_keeps_a_copy_so_a_tab_open_needs_no_cache_read_for_its_token(
+    rsps: responses.RequestsMock, creds: HaloCredentials, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_token(rsps)
+    rsps.get(API + "/Agent/me", json=ME)
+    HaloClient(creds).me()
+    reads: list[str] = []
+    real_get = cache.get
+    monkeypatch.setattr(
+        cache, "get", lambda key, *a, **k: reads.append(key) or real_get(key, *a, **k)
+    )
+
+    HaloClient(creds).me()  # the next request of this process
+
+    assert tokens.token_key(creds) not in reads
+    assert len(calls_to(rsps, TOKEN_URL)) == 1
+
+
+def test_it_drops_its_copy_of_a_token_halo_refused(
+    rsps: responses.RequestsMock, creds: HaloCredentials
+) -> None:
+    add_token(rsps)
+    rsps.get(API + "/Agent/me", status=401, json={"error": "invalid_token"})
+    rsps.get(API + "/Agent/me", json=ME)
+    assert HaloClient(creds).me() == ME  # refused once, renewed, answered
+
+    assert len(calls_to(rsps, TOKEN_URL)) == 2
+    assert tokens.cached(creds) is not None  # the new one, in the cache and the copy
+    cache.clear()
+    tokens.forget_copies()
+    assert tokens.cached(creds) is None
