@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.test import override_settings
 
 from integrations import services
-from integrations.halo import tokens
+from integrations.halo import budget, tokens
 from integrations.halo.client import drop_shared_session
 from integrations.models import HaloConnection
 from integrations.sandbox import services as sandbox
@@ -33,9 +33,11 @@ def _fast_hashing_and_clean_cache(settings) -> Iterator[None]:
     settings.HALO_KEEP_ALIVE = False
     cache.clear()
     tokens.forget_copies()
+    budget.forget_reads()
     yield
     cache.clear()
     tokens.forget_copies()
+    budget.forget_reads()
     # The Halo client keeps connections alive per thread; close them while the
     # live server that answered them still runs.
     drop_shared_session()

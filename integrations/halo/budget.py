@@ -69,17 +69,24 @@ class Refusal:
         return max(1, math.ceil(self.retry_at - time.time()))
 
 
+# Per Halo instance, (current bucket, calls in the window's earlier buckets) as this
+# process last read them. A bucket that has closed no longer grows (only a give-back,
+# a decr, lowers it, which makes the sum err on the safe side), so every call in the
+# same bucket, from any request of this process, reads two keys instead of the
+# window's 32. One entry per instance, replaced every bucket: it does not grow.
+_earlier: dict[str, tuple[int, int]] = {}
+
+
+def forget_reads() -> None:
+    """Forget what this process read of the windows (tests that clear the cache)."""
+    _earlier.clear()
+
+
 class Budget:
     def __init__(self, instance: str, share: int = DEFAULT_SHARE, clock: Clock | None = None):
         self.instance = instance
         self.share = max(1, share)
         self._clock = clock or now
-        # (current bucket, calls in the window's earlier buckets) as last read. A
-        # Budget lives for one client (a request, an outbox send), and a bucket that
-        # has closed no longer grows: only a give-back (decr) lowers it, which makes
-        # this sum err on the safe side. So a second call in the same bucket reads two
-        # keys instead of the window's 32 (a first tab open makes two calls).
-        self._earlier: tuple[int, int] | None = None
 
     # -- keys ------------------------------------------------------------------------
 
@@ -123,7 +130,8 @@ class Budget:
         window = self._window(now)
         keys = [self._bucket_key(b) for b in window]
         current = keys[-1]
-        memo = self._earlier if self._earlier and self._earlier[0] == window[-1] else None
+        known = _earlier.get(self.instance)
+        memo = known if known and known[0] == window[-1] else None
         to_read = [self._backoff_key] if memo else [*keys[:-1], self._backoff_key]
         count, seen = incr_and_get_many(cache, current, BUCKET_TTL, to_read)
         seen[current] = count
@@ -131,7 +139,7 @@ class Budget:
             earlier = memo[1]
         else:
             earlier = sum(int(seen.get(k, 0)) for k in keys[:-1])
-            self._earlier = (window[-1], earlier)
+            _earlier[self.instance] = (window[-1], earlier)
         held = seen.get(self._backoff_key)
         if held and float(held["until"]) > now:
             cache.decr(current)

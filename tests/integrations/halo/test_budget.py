@@ -169,3 +169,23 @@ def test_it_stops_before_the_429_when_halo_says_nothing_remains() -> None:
     assert b.spend() is None
     b.observe_remaining("0")
     assert b.spend() is not None
+
+
+def test_it_reads_the_closed_buckets_once_per_bucket_for_every_request(monkeypatch) -> None:
+    clock = Clock()
+    first = Budget("reads", share=100, clock=clock)
+    for _ in range(3):
+        assert first.spend() is None
+    clock.now += 3 * budget.BUCKET_SECONDS  # a later bucket: three calls now "earlier"
+    read: list[int] = []
+    real = budget.incr_and_get_many
+    monkeypatch.setattr(
+        budget,
+        "incr_and_get_many",
+        lambda cache, key, ttl, keys: read.append(len(keys)) or real(cache, key, ttl, keys),
+    )
+    assert Budget("reads", share=100, clock=clock).spend() is None  # request 1
+    assert Budget("reads", share=100, clock=clock).spend() is None  # request 2, same bucket
+    window = budget.WINDOW_SECONDS // budget.BUCKET_SECONDS
+    assert read == [window + 1, 1]  # the earlier buckets and the back-off; then the back-off
+    assert Budget("reads", share=100, clock=clock).used() == 5
