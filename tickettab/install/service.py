@@ -7,7 +7,7 @@ and what Halo's answers mean, are in steps.py.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -71,13 +71,11 @@ def install(
     picked ticket types. Never raises HaloError: the report says what happened."""
     picked = _positive_ids(ticket_type_ids)
     report = InstallReport(secret_needed=not tab.secret_confirmed)
-    conn = _ready_connection(tab, report)
-    if conn is None:
-        return report
-    with _one_at_a_time(tab, report) as mine:
-        if mine:
-            with HaloClient(conn.credentials()) as client:
-                _install(client, conn, tab, picked, report, actor, request)
+    _run(
+        tab,
+        report,
+        lambda client, conn: _install(client, conn, tab, picked, report, actor, request),
+    )
     return report
 
 
@@ -88,14 +86,20 @@ def remove(tab: Tab, *, actor: Any = None, request: HttpRequest | None = None) -
     "already removed". Never raises HaloError: the report says what happened.
     """
     report = RemoveReport(halo_tab_id=tab.halo_tab_id)
+    _run(tab, report, lambda client, conn: _remove(client, conn, tab, report, actor, request))
+    return report
+
+
+def _run(tab: Tab, report: Report, flow: Callable[[HaloClient, HaloConnection], None]) -> None:
+    """`flow` with the workspace's Halo client, once connected and alone: the one
+    install or removal of this workspace running (a double click waits its turn)."""
     conn = _ready_connection(tab, report)
     if conn is None:
-        return report
+        return
     with _one_at_a_time(tab, report) as mine:
         if mine:
             with HaloClient(conn.credentials()) as client:
-                _remove(client, conn, tab, report, actor, request)
-    return report
+                flow(client, conn)
 
 
 # -- the flows -----------------------------------------------------------------------
