@@ -8,6 +8,7 @@ and the application's "Agent to log in as" may do (`SandboxToken.allows`).
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -98,3 +99,37 @@ def api_view(endpoint: str, **permissions: str) -> Callable[[View], View]:
         return wrapper
 
     return decorator
+
+
+Validate = Callable[[int, Any, dict[str, str]], dict[str, Any]]
+
+
+def posted_items(
+    request: HttpRequest, schema: str, validate: Validate
+) -> tuple[list[dict[str, Any]], HttpResponse | None]:
+    """The items of a POST, as Halo takes them (an array: it creates and updates that
+    way), each checked by `validate(i, item, errors)`; or Halo's 400, keyed by item
+    and field (`{"[0].name": "…"}`), as the second value.
+
+    A body nested too deep for the parser is refused like any other bad JSON.
+    """
+    try:
+        body = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return [], replies.field_errors({"$": "The request body is not valid JSON."})
+    # A bare object is a client bug (Halo wants an array even for one item): say so.
+    if not isinstance(body, list) or not body:
+        return [], replies.field_errors({"$": f"Send a JSON array of one or more {schema}."})
+    errors: dict[str, str] = {}
+    items = [validate(i, item, errors) for i, item in enumerate(body)]
+    return items, (replies.field_errors(errors) if errors else None)
+
+
+def item_key(i: int, item: Any, schema: str, errors: dict[str, str]) -> str | None:
+    """The error key of the i-th posted item ("[i]"), or None when it is not an object
+    (then the error says so)."""
+    key = f"[{i}]"
+    if not isinstance(item, dict):
+        errors[key] = f"Each item must be an object: a {schema}."
+        return None
+    return key

@@ -8,7 +8,6 @@ out their empty fields unless the request asks `includedetails=true`, as Halo's 
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 from typing import Any
 
@@ -18,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from integrations.sandbox import replies
-from integrations.sandbox.endpoint import api_view, sandbox_view
+from integrations.sandbox.endpoint import api_view, item_key, posted_items, sandbox_view
 from integrations.sandbox.models import (
     SandboxAction,
     SandboxAgent,
@@ -207,9 +206,8 @@ def action(request: HttpRequest, token: SandboxToken, id: int) -> HttpResponse:
 
 def _validate_action(i: int, item: Any, errors: dict[str, str]) -> dict[str, Any]:
     """Check one posted Action; add Halo-style keyed errors; return clean values."""
-    key = f"[{i}]"
-    if not isinstance(item, dict):
-        errors[key] = "Each item must be an Actions object."
+    key = item_key(i, item, "Actions", errors)
+    if key is None:
         return {}
     clean: dict[str, Any] = {}
     ticket_id = item.get("ticket_id")
@@ -263,17 +261,9 @@ def _check_text(item: dict[str, Any], name: str, key: str, errors: dict[str, str
 
 
 def _post_actions(request: HttpRequest, token: SandboxToken) -> HttpResponse:
-    try:
-        body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        return replies.field_errors({"$": "The request body is not valid JSON."})
-    # Halo creates with POST of an array; a bare object is a client bug, so say so.
-    if not isinstance(body, list) or not body:
-        return replies.field_errors({"$": "Send a JSON array of one or more Actions."})
-    errors: dict[str, str] = {}
-    items = [_validate_action(i, item, errors) for i, item in enumerate(body)]
-    if errors:
-        return replies.field_errors(errors)
+    items, refused = posted_items(request, "Actions", _validate_action)
+    if refused:
+        return refused
 
     wanted = {item["ticket_id"] for item in items}
     known = set(SandboxTicket.objects.filter(pk__in=wanted).values_list("pk", flat=True))

@@ -19,14 +19,13 @@ fields are ignored and creating a type is refused: the project never needs eithe
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
 from integrations.sandbox import customtab, replies
-from integrations.sandbox.endpoint import api_view
+from integrations.sandbox.endpoint import api_view, item_key, posted_items
 from integrations.sandbox.models import (
     SandboxAllowedTab,
     SandboxCustomTab,
@@ -101,9 +100,8 @@ def _int_field(item: dict[str, Any], name: str, key: str, errors: dict[str, str]
 
 def _validate_tab(i: int, item: Any, errors: dict[str, str]) -> dict[str, Any]:
     """Check one posted Tabname; add Halo-style keyed errors; return clean values."""
-    key = f"[{i}]"
-    if not isinstance(item, dict):
-        errors[key] = "Each item must be a Tabname object."
+    key = item_key(i, item, "Tabname", errors)
+    if key is None:
         return {}
     clean: dict[str, Any] = {}
     for name in ("id", "sequence", "tableid"):
@@ -135,16 +133,9 @@ def _validate_tab(i: int, item: Any, errors: dict[str, str]) -> dict[str, Any]:
 
 
 def _post_tabs(request: HttpRequest) -> HttpResponse:
-    try:
-        body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        return replies.field_errors({"$": "The request body is not valid JSON."})
-    if not isinstance(body, list) or not body:
-        return replies.field_errors({"$": "Send a JSON array of one or more Tabname."})
-    errors: dict[str, str] = {}
-    items = [_validate_tab(i, item, errors) for i, item in enumerate(body)]
-    if errors:
-        return replies.field_errors(errors)
+    items, refused = posted_items(request, "Tabname", _validate_tab)
+    if refused:
+        return refused
     wanted = {item["id"] for item in items if "id" in item}
     known = set(SandboxCustomTab.objects.filter(pk__in=wanted).values_list("pk", flat=True))
     if wanted - known:
@@ -212,9 +203,8 @@ def _validate_allowed(
 
 def _validate_type(i: int, item: Any, errors: dict[str, str]) -> dict[str, Any]:
     """Check one posted RequestType; add Halo-style keyed errors; return clean values."""
-    key = f"[{i}]"
-    if not isinstance(item, dict):
-        errors[key] = "Each item must be a RequestType object."
+    key = item_key(i, item, "RequestType", errors)
+    if key is None:
         return {}
     clean: dict[str, Any] = {}
     ident = item.get("id")
@@ -263,16 +253,11 @@ def post_ticket_types(request: HttpRequest, token: SandboxToken) -> HttpResponse
     """`POST api/TicketType` (routed from views/api.py, where its GET lives)."""
     if not _is_admin(token):
         return replies.forbidden_empty()
-    try:
-        body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return replies.field_errors({"$": "The request body is not valid JSON."})
-    if not isinstance(body, list) or not body:
-        return replies.field_errors({"$": "Send a JSON array of one or more RequestType."})
+    items, refused = posted_items(request, "RequestType", _validate_type)
+    if refused:
+        return refused
     errors: dict[str, str] = {}
-    items = [_validate_type(i, item, errors) for i, item in enumerate(body)]
-    if not errors:
-        _unknown_tabs(items, errors)
+    _unknown_tabs(items, errors)
     if errors:
         return replies.field_errors(errors)
     wanted = {item["id"] for item in items}

@@ -440,3 +440,12 @@ def test_it_still_takes_a_note_after_all_that(api) -> None:
     response = api.post("Actions", [NOTE])
     assert response.status_code == 200
     assert services.posted_actions(1001)[-1]["note"] == "Caller verified."
+
+
+@pytest.mark.parametrize("path", ["Actions", "Tabs", "TicketType"])
+def test_it_refuses_json_nested_too_deep_to_read(api, path: str) -> None:
+    before = stored()
+    response = post_json(api, path, "[" * 100_000 + "]" * 100_000)
+    assert response.status_code == 400
+    assert response.json() == {"$": "The request body is not valid JSON."}
+    assert stored() == before
