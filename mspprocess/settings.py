@@ -128,6 +128,8 @@ INSTALLED_APPS = [
     "mspprocess.core",
     "integrations",
     "integrations.sandbox",
+    "integrations.duo_sandbox",
+    "integrations.okta_sandbox",
     "tickettab",
     "mspprocess.console",
 ]

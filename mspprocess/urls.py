@@ -29,3 +29,6 @@ urlpatterns = [
 if settings.HALO_SANDBOX:
     # A local stand-in for a Halo instance: development, tests and benchmarks only.
     urlpatterns.append(path("sandbox/halo/", include("integrations.sandbox.urls")))
+    # Stand-ins for the identity providers whose push the tab sends (issue 15).
+    urlpatterns.append(path("sandbox/duo/", include("integrations.duo_sandbox.urls")))
+    urlpatterns.append(path("sandbox/okta/", include("integrations.okta_sandbox.urls")))
