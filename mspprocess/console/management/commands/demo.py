@@ -111,6 +111,7 @@ class Command(BaseCommand):
             f"  Admin (superuser `admin`, account manager `am`): {base}/admin/",
             f"  Customer sign-in (`acme-admin`, `acme-tech`):   {base}/accounts/login/",
             f"  Acme's Halo integration page:                   {base}/t/acme/integration/",
+            f"  New MSP sign-up, then its set-up guide:         {base}/signup/",
             *sandbox_lines,
         ]
         self.stdout.write("\n".join(lines))
