@@ -139,6 +139,9 @@ SCREENS = [
     Screen("halo api applications", ANONYMOUS, "/config/api/", halo=True),
     Screen("halo api application", ANONYMOUS, "/config/api/{api_app}/", halo=True),
     Screen("halo devices", ANONYMOUS, "/devices/", halo=True),
+    # The identity providers' sandboxes (issue 15): a person's phone, pushes waiting.
+    Screen("duo devices", ANONYMOUS, "/sandbox/duo/devices/"),
+    Screen("okta devices", ANONYMOUS, "/sandbox/okta/devices/"),
 ]
 
 
