@@ -20,10 +20,10 @@ Users are the Halo sandbox's contacts at client 12 Kestrel Logistics, by email
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.db import transaction
 
 from integrations.duo_sandbox.models import DuoDevice, DuoIntegration, DuoUser
+from integrations.sandbox import seeding
 
 # Bump when the data below changes, so running processes re-check the database.
 SEED_VERSION = 1
@@ -98,11 +98,9 @@ def seed() -> None:
             ],
             ignore_conflicts=True,
         )
-    cache.set(SEEDED_CACHE_KEY, True, 300)
+    seeding.mark_seeded(SEEDED_CACHE_KEY)
 
 
 def ensure_seeded() -> None:
     """Seed on first use; afterwards one cache read a request (re-checked every 5 min)."""
-    if cache.get(SEEDED_CACHE_KEY):
-        return
-    seed()
+    seeding.ensure(SEEDED_CACHE_KEY, seed, lambda: False)  # seed() is cheap and idempotent

@@ -9,16 +9,16 @@ field names from Okta's Management API (openapi: User, UserFactor, push transact
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
 from django.db import models
 from django.utils import timezone
 
+from integrations.sandbox import models as halo_sandbox_models
 
-def sha256_hex(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
+# Tokens are stored as the Halo sandbox stores secrets: only their SHA-256.
+sha256_hex = halo_sandbox_models.sha256_hex
 
 
 def okta_datetime(value: datetime | None) -> str | None:

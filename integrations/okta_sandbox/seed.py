@@ -31,9 +31,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from django.core.cache import cache
-from django.db import transaction
-
 from integrations.okta_sandbox.models import (
     OktaApiToken,
     OktaFactor,
@@ -41,6 +38,7 @@ from integrations.okta_sandbox.models import (
     OktaUser,
     sha256_hex,
 )
+from integrations.sandbox import seeding
 
 # Bump when the data below changes, so running processes re-check the database.
 SEED_VERSION = 1
@@ -153,21 +151,13 @@ def _build() -> dict[type, list]:
 
 
 def seed() -> None:
-    """Create whatever seeded rows are missing; rows that exist are left alone.
-
-    `ignore_conflicts` makes this safe when several workers seed at the same moment.
-    """
-    with transaction.atomic():
-        for model, rows in _build().items():
-            model.objects.bulk_create(rows, ignore_conflicts=True)
-    cache.set(SEEDED_CACHE_KEY, True, 300)
+    """Create whatever seeded rows are missing; rows that exist are left alone."""
+    seeding.create_missing(_build())
+    seeding.mark_seeded(SEEDED_CACHE_KEY)
 
 
 def ensure_seeded() -> None:
     """Seed on first use; afterwards one cache read a request (re-checked every 5 min)."""
-    if cache.get(SEEDED_CACHE_KEY):
-        return
-    if OktaFactor.objects.filter(pk=FACTORS[-1][0]).exists():
-        cache.set(SEEDED_CACHE_KEY, True, 300)
-        return
-    seed()
+    seeding.ensure(
+        SEEDED_CACHE_KEY, seed, lambda: OktaFactor.objects.filter(pk=FACTORS[-1][0]).exists()
+    )

@@ -26,8 +26,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
-from django.db import transaction
 
+from integrations.sandbox import seeding
 from integrations.sandbox.models import (
     SandboxAgent,
     SandboxClient,
@@ -221,25 +221,19 @@ def _build() -> dict[type, list]:
 
 
 def seed() -> None:
-    """Create whatever seeded rows are missing; rows that exist are left alone.
+    """Create whatever seeded rows are missing; rows that exist are left alone."""
+    seeding.create_missing(_build())
+    seeding.mark_seeded(SEEDED_CACHE_KEY)
 
-    `ignore_conflicts` makes this safe when several workers seed at the same moment.
-    """
-    with transaction.atomic():
-        for model, rows in _build().items():
-            model.objects.bulk_create(rows, ignore_conflicts=True)
-    cache.set(SEEDED_CACHE_KEY, True, 300)
+
+def _seeded() -> bool:
+    last_agent = SandboxAgent.objects.filter(pk=AGENTS[-1][0])
+    return SandboxTicket.objects.filter(pk=TICKETS[-1][0]).exists() and last_agent.exists()
 
 
 def ensure_seeded() -> None:
     """Seed on first use; afterwards one cache read a request (re-checked every 5 min)."""
-    if cache.get(SEEDED_CACHE_KEY):
-        return
-    last_agent = SandboxAgent.objects.filter(pk=AGENTS[-1][0])
-    if SandboxTicket.objects.filter(pk=TICKETS[-1][0]).exists() and last_agent.exists():
-        cache.set(SEEDED_CACHE_KEY, True, 300)
-        return
-    seed()
+    seeding.ensure(SEEDED_CACHE_KEY, seed, _seeded)
 
 
 def unseed() -> None:
