@@ -71,26 +71,31 @@ def lock_key(creds: HaloCredentials) -> str:
     return f"halo:token-lock:{creds.connection_id}"
 
 
-# This process's copy of the tokens it read from (or stored in) the cache, by cache
-# key: a token lives an hour and every tab open needs one, so a cache round trip
-# per request is saved. The key names the credentials version, so new credentials
-# never meet an old copy; a token Halo refuses is dropped here too (`forget`), and
-# another process's copy of it gets its own 401 and renews the same way.
-_copies: dict[str, Token] = {}
+# This process's copy of the token it last read from (or stored in) the cache, one
+# per connection: a token lives an hour and every tab open needs one, so a cache
+# round trip per request is saved. A copy is used only for the credentials version
+# it was made for, so new credentials never meet an old token; a token Halo refuses
+# is dropped here too (`forget`), and another process's copy of it gets its own 401
+# and renews the same way.
+_copies: dict[int, tuple[int, Token]] = {}
+
+
+def _copy(creds: HaloCredentials) -> Token | None:
+    version, token = _copies.get(creds.connection_id, (None, None))
+    return token if version == creds.version else None
 
 
 def cached(creds: HaloCredentials) -> Token | None:
-    key = token_key(creds)
-    token = _copies.get(key)
+    token = _copy(creds)
     if token is not None and token.usable():
         return token
-    value = cache.get(key)
+    value = cache.get(token_key(creds))
     if not isinstance(value, dict):
         return None
     token = Token(value["access_token"], value["expires_at"], value.get("scope", ""))
     if not token.usable():
         return None
-    _copies[key] = token
+    _copies[creds.connection_id] = (creds.version, token)
     return token
 
 
@@ -99,15 +104,15 @@ def store(creds: HaloCredentials, token: Token) -> None:
     if ttl > 0:
         value = {"access_token": token.access_token, "expires_at": token.expires_at}
         cache.set(token_key(creds), value | {"scope": token.scope}, ttl)
-        _copies[token_key(creds)] = token
+        _copies[creds.connection_id] = (creds.version, token)
 
 
 def forget(creds: HaloCredentials, token: Token) -> None:
     """Drop `token` from the cache, unless another process already replaced it."""
 
     key = token_key(creds)
-    if getattr(_copies.get(key), "access_token", None) == token.access_token:
-        _copies.pop(key, None)
+    if getattr(_copy(creds), "access_token", None) == token.access_token:
+        _copies.pop(creds.connection_id, None)
     current = cache.get(key)
     if isinstance(current, dict) and current.get("access_token") == token.access_token:
         cache.delete(key)

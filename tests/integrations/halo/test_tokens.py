@@ -266,3 +266,19 @@ def test_it_drops_its_copy_of_a_token_halo_refused(
     cache.clear()
     tokens.forget_copies()
     assert tokens.cached(creds) is None
+
+
+def test_it_keeps_one_copy_per_connection_and_never_an_old_versions(
+    creds: HaloCredentials,
+) -> None:
+    old, new = (
+        tokens.Token("old-token", time.time() + 3600),
+        tokens.Token("new", time.time() + 3600),
+    )
+    tokens.store(creds, old)
+    newer = make_creds(version=creds.version + 1)  # the credentials changed
+    tokens.store(newer, new)
+    assert len(tokens._copies) == 1  # bounded by connections, not by changes
+    assert tokens.cached(newer) == new
+    cache.clear()
+    assert tokens.cached(creds) is None  # the old version's token is nowhere
