@@ -64,7 +64,7 @@ def setup(request: HttpRequest, tenant: Tenant) -> HttpResponse:
         "ticket_types_error": types_error,
         "report": request.session.pop(REPORT_KEY, None),
         "required_permissions": REQUIRED_PERMISSIONS,
-        "sandbox_api_page": _sandbox_api_page(conn),
+        "sandbox_api_page": _sandbox_api_page(),
         "active": "setup",
     }
     return render(request, "tickettab/workspace/setup.html", ctx)
@@ -128,11 +128,10 @@ def _report(report: install.InstallReport | install.RemoveReport, kind: str) -> 
         "types": [
             {"name": t.name, "words": t.words, "outcome": str(t.outcome)} for t in report.types
         ],
-        "secret_step": getattr(report, "secret_step", ""),
     }
 
 
-def _sandbox_api_page(conn: HaloConnection) -> str:
+def _sandbox_api_page() -> str:
     """In the demo, the sandbox's Halo API page (a real Halo's is named by its menu)."""
     if not settings.HALO_SANDBOX:
         return ""
