@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "integrations.sandbox",
     "integrations.duo_sandbox",
     "integrations.okta_sandbox",
+    "identity",
     "tickettab",
     "mspprocess.console",
 ]

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
 
+from identity import lookup
 from integrations import services
 from integrations.halo import budget, tokens
 from integrations.halo.client import drop_shared_session
@@ -34,10 +35,12 @@ def _fast_hashing_and_clean_cache(settings) -> Iterator[None]:
     cache.clear()
     tokens.forget_copies()
     budget.forget_reads()
+    lookup.forget()
     yield
     cache.clear()
     tokens.forget_copies()
     budget.forget_reads()
+    lookup.forget()
     # The Halo client keeps connections alive per thread; close them while the
     # live server that answered them still runs.
     drop_shared_session()

@@ -53,6 +53,14 @@ class AuditEvent(models.Model):
         # made in the MSP's own Halo, so the trail says so in its own entries.
         TAB_INSTALLED = "tab.installed", "Tab installed in Halo"
         TAB_REMOVED = "tab.removed", "Tab removed from Halo"
+        IDENTITY_PROVIDER_ADDED = "identity_provider.added", "Identity provider added"
+        IDENTITY_PROVIDER_CHANGED = "identity_provider.changed", "Identity provider changed"
+        IDENTITY_PROVIDER_REMOVED = "identity_provider.removed", "Identity provider removed"
+        IDENTITY_PROVIDER_TESTED = "identity_provider.tested", "Identity provider tested"
+        IDENTITY_PROVIDER_CLIENTS = (
+            "identity_provider.clients",
+            "Halo clients of an identity provider changed",
+        )
         MEMBERSHIP_ADDED = "membership.added", "Member added"
         MEMBERSHIP_ROLE_CHANGED = "membership.role_changed", "Member's role changed"
         MEMBERSHIP_REMOVED = "membership.removed", "Member removed"
