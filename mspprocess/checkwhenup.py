@@ -1,7 +1,8 @@
-"""`make run` helper: once the dev server answers, test the demo tenant's Halo connection.
+"""`make run` helper: once the dev server answers, test the demo tenant's Halo
+connection and its identity providers.
 
-The demo's Halo is the sandbox served by that same server, so the test can only
-run after it has started.
+The demo's Halo, Duo and Okta are the sandboxes served by that same server, so the
+tests can only run after it has started.
 """
 
 from __future__ import annotations
@@ -39,6 +40,12 @@ def main(base_url: str, slug: str) -> int:
     except Exception as e:  # the command explains itself; don't kill `make run`
         print(f"Connection test: {e}", file=sys.stderr)
         return 1
+    from identity import services
+    from identity.models import IdentityProvider
+
+    for provider in IdentityProvider.objects.filter(tenant__slug=slug):
+        result = services.test_provider(provider)
+        print(f"{provider.name}: {'connected' if result.ok else 'failed'}. {result.message}")
     return 0
 
 

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from identity import urls as identity_urls
 from integrations import urls as integration_urls
 from mspprocess import views
 from mspprocess.core import urls as core_urls
@@ -15,6 +16,7 @@ from tickettab import urls as tab_urls
 workspace_urls = [
     *core_urls.workspace_urls,
     *integration_urls.workspace_urls,
+    *identity_urls.workspace_urls,
     *tab_urls.workspace_urls,
 ]
 

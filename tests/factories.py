@@ -81,3 +81,42 @@ class VerificationFactory(factory.django.DjangoModelFactory):
     destination = "+•• •••• •••201"
     agent_name = "Priya Shah"
     completed_at = factory.LazyFunction(timezone.now)
+
+
+# -- identity providers (issue 15) ------------------------------------------------------
+
+
+class IdentityProviderFactory(factory.django.DjangoModelFactory):
+    """A workspace's Duo (unless `kind="okta"` and Okta fields are given); the keys
+    are Duo's documented format, but nothing answers at the address unless a test
+    sets it up."""
+
+    class Meta:
+        model = "identity.IdentityProvider"
+
+    tenant = factory.SubFactory(TenantFactory)
+    kind = "duo"
+    name = factory.Sequence(lambda n: f"Client {n}'s Duo")
+    duo_integration_key = "DIABCDEFGHIJKLMNOPQR"
+    duo_secret_key = "stored-duo-secret-key-do-not-show-0001"
+    duo_api_host = "api-1a2b3c4d.duosecurity.com"
+
+
+class OktaProviderFactory(IdentityProviderFactory):
+    kind = "okta"
+    name = factory.Sequence(lambda n: f"Client {n}'s Okta")
+    duo_integration_key = ""
+    duo_secret_key = ""
+    duo_api_host = ""
+    okta_org_url = "https://client.okta.com"
+    okta_api_token = "00stored-okta-token-do-not-show-000001"
+
+
+class ProviderClientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "identity.ProviderClient"
+
+    provider = factory.SubFactory(IdentityProviderFactory)
+    tenant = factory.SelfAttribute("provider.tenant")
+    halo_client_id = factory.Sequence(lambda n: 1000 + n)
+    halo_client_name = factory.Sequence(lambda n: f"Halo client {n}")

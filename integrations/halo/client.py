@@ -50,6 +50,8 @@ RETRIES = 2
 BACKOFF_SECONDS = 1.0
 BACKOFF_CAP = 60.0
 DETAILS = {"includedetails": "true"}
+# Halo answers at most 100 records a page, whatever is asked.
+MAX_PAGE_SIZE = 100
 RETRY_BUDGET_SECONDS = 20.0
 
 _local = threading.local()
@@ -145,6 +147,36 @@ class HaloClient:
 
     def ticket_types(self) -> list[dict[str, Any]]:
         return _listing(self.get("/TicketType"), None)
+
+    def clients(
+        self, search: str = "", page: int = 1, page_size: int = 50
+    ) -> tuple[list[dict[str, Any]], int]:
+        """One page of Halo's client companies whose name is like `search`, ordered by
+        name, and how many match in all. One call.
+
+        `GET /api/Client?pageinate=true&page_size=…&page_no=…&search=…` answers
+        `{"record_count": n, "clients": [{"id", "name", "inactive", …}]}`; inactive
+        clients are left out unless `includeinactive=true` is asked. Parameters and
+        reply as read by the PyPI `halopsa` package (HaloPSA/Halo.py, Clients.search:
+        `response['clients'], response['record_count']`, includeinactive False and
+        includeactive True by default), the HaloAPI PowerShell module
+        (Public/Get/Get-HaloClient.ps1) and CIPP (ListHaloClients: `/Client?page_no=…
+        &page_size=…`, `.clients`, `.record_count`). The spec's schema is `Area`.
+        """
+        params: dict[str, Any] = {
+            "pageinate": "true",
+            "page_size": min(max(page_size, 1), MAX_PAGE_SIZE),
+            "page_no": max(page, 1),
+            "order": "name",
+        }
+        if search:
+            params["search"] = search
+        reply = self.get("/Client", params=params)
+        items = _listing(reply, "clients")
+        total = reply.get("record_count") if isinstance(reply, dict) else None
+        if not isinstance(total, int) or isinstance(total, bool) or total < len(items):
+            total = len(items)  # a count we cannot read: at least what came
+        return items, total
 
     def add_private_note(self, ticket_id: int, note: str, outcome: str) -> dict[str, Any]:
         """Add a note agents see and the end user does not; returns the new action."""

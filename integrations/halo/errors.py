@@ -27,6 +27,7 @@ _PERMISSIONS = (
     ("GET", "/Tickets", "read:tickets"),
     ("GET", "/TicketType", "read:tickets"),
     ("GET", "/Users", "read:customers"),
+    ("GET", "/Client", "read:customers"),
 )
 
 

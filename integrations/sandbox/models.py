@@ -86,9 +86,15 @@ class SandboxAgent(Person):
 class SandboxClient(models.Model):
     id = models.IntegerField(primary_key=True)
     name = models.CharField(max_length=200)
+    # Halo lists inactive clients only when asked `includeinactive=true`.
+    inactive = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return self.name
+
+    def to_halo(self) -> dict[str, Any]:
+        # Halo's `Area` schema (a client is an "Area" in Halo's spec).
+        return {"id": self.id, "name": self.name, "inactive": self.inactive}
 
 
 class SandboxSite(models.Model):

@@ -26,6 +26,7 @@ API_ROUTES = [
     ("Tickets/{id}", api.ticket, "ticket"),
     ("Users", api.users, "users"),
     ("Users/{id}", api.user, "user"),
+    ("Client", api.clients, "clients"),
     ("TicketType", api.ticket_types, "ticket_types"),
     ("TicketType/{id}", api.ticket_type, "ticket_type"),
     ("Actions", api.actions, "actions"),

@@ -21,6 +21,7 @@ from integrations.sandbox.endpoint import api_view, item_key, posted_items, sand
 from integrations.sandbox.models import (
     SandboxAction,
     SandboxAgent,
+    SandboxClient,
     SandboxSwitch,
     SandboxTicket,
     SandboxTicketType,
@@ -137,6 +138,36 @@ def users(request: HttpRequest, token: SandboxToken) -> HttpResponse:
     if site_id is not None:
         qs = qs.filter(site_id=site_id)
     return _listing(request, qs, "users")
+
+
+def _flag(request: HttpRequest, name: str, default: bool) -> bool:
+    raw = request.GET.get(name, "").strip().lower()
+    return default if not raw else raw in ("true", "1")
+
+
+# The fields a client list may be ordered by (Halo's `order`); others keep id order.
+CLIENT_ORDERS = {"name": ("name", "id"), "id": ("id",)}
+
+
+@api_view("Client", GET="read:customers")
+def clients(request: HttpRequest, token: SandboxToken) -> HttpResponse:
+    """Halo's client companies: `search` (a name like it), `includeactive` (default
+    true), `includeinactive` (default false), `order`/`orderdesc`, paged as other lists.
+    Which fields Halo searches besides the name is unconfirmed."""
+    search = request.GET.get("search", "").strip()
+    if "\x00" in search:  # PostgreSQL cannot compare with NUL; what Halo says is unconfirmed
+        return replies.field_errors({"search": "The search cannot contain NUL characters."})
+    qs = SandboxClient.objects.all()
+    if search:
+        qs = qs.filter(name__icontains=search)
+    if not _flag(request, "includeactive", True):
+        qs = qs.filter(inactive=True)
+    if not _flag(request, "includeinactive", False):
+        qs = qs.filter(inactive=False)
+    order = CLIENT_ORDERS.get(request.GET.get("order", "").strip().lower(), ("id",))
+    if _bool_param(request, "orderdesc"):
+        order = tuple(f"-{field}" for field in order)
+    return _listing(request, qs.order_by(*order), "clients")
 
 
 @api_view("Users/{id}", GET="read:customers")

@@ -51,7 +51,7 @@ class Api:
         self.client = client
         self.bearer = bearer
 
-    def get(self, path: str, **params: Any):
+    def get(self, path: str, /, **params: Any):  # any query name, "path" too
         return self.client.get(API + path, params, HTTP_AUTHORIZATION=self.bearer)
 
     def post(self, path: str, body: Any):

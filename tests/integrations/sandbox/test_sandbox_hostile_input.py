@@ -245,10 +245,13 @@ def test_it_survives_any_id_in_an_api_route(api, route, id, params) -> None:
 
 @HOSTILE
 @given(
-    route=st.sampled_from(["Tickets", "Users", "Actions", "TicketType", "Tabs", "Agent/me"]),
+    route=st.sampled_from(
+        ["Tickets", "Users", "Client", "Actions", "TicketType", "Tabs", "Agent/me"]
+    ),
     params=query(
         *("page_size", "page_no", "count", "pageinate", "includedetails"),
         *("requesttype_id", "client_id", "site_id", "ticket_id"),
+        *("search", "includeinactive", "order", "orderdesc"),
     ),
 )
 def test_it_survives_any_query_on_the_api(api, route, params) -> None:

@@ -69,6 +69,61 @@ def connect_to_sandbox(tenant: Tenant) -> list[str]:
     ]
 
 
+def connect_identity_providers(tenant: Tenant) -> list[str]:
+    """Connect Kestrel Logistics (Halo sandbox client 12) to the Duo sandbox and
+    Oakfield Solicitors (14) to the Okta sandbox, through the services the pages use;
+    unchanged when run again. Their connection test needs the server up, like Halo's."""
+    from identity import addresses, services
+    from identity.models import IdentityProvider
+    from integrations.duo_sandbox.seed import DEMO_IKEY, DEMO_SKEY
+    from integrations.okta_sandbox.seed import SEED_TOKEN
+
+    # Where the sandboxes answer (Duo's signs the Host it was called at); stored as the
+    # forms store them, private addresses allowed as for the Halo sandbox.
+    base = settings.PUBLIC_BASE_URL
+    duo_host = addresses.normalize_duo_host(f"{base}/sandbox/duo", allow_private=True)
+    okta_url = addresses.normalize_okta_url(f"{base}/sandbox/okta", allow_private=True)
+    wanted = [
+        (
+            IdentityProvider.Kind.DUO,
+            {
+                "name": "Kestrel's Duo",
+                "duo_integration_key": DEMO_IKEY,
+                "duo_secret_key": DEMO_SKEY,
+                "duo_api_host": duo_host,
+            },
+            {12: "Kestrel Logistics"},
+        ),
+        (
+            IdentityProvider.Kind.OKTA,
+            {
+                "name": "Oakfield's Okta",
+                "okta_org_url": okta_url,
+                "okta_api_token": SEED_TOKEN,
+            },
+            {14: "Oakfield Solicitors"},
+        ),
+    ]
+    lines = []
+    for kind, data, clients in wanted:
+        provider = IdentityProvider.objects.filter(tenant=tenant, name=data["name"]).first()
+        if provider is None or provider.kind != kind:
+            if provider is not None:  # the name given to the other kind by hand: made again
+                services.remove_provider(provider)
+            provider = services.add_provider(tenant, kind, data)
+        else:
+            services.change_provider(provider, data)
+        try:
+            services.set_clients(provider, clients)
+        except services.ClientTaken as e:  # moved to another provider by hand: left so
+            lines.append(f"  {e.message}")
+    return [
+        f"  Identity providers (Duo and Okta sandboxes):    "
+        f"{settings.PUBLIC_BASE_URL}/t/{tenant.slug}/identity/",
+        *lines,
+    ]
+
+
 class Command(BaseCommand):
     help = "Create the demo logins and the demo tenant `acme` (DEBUG only; idempotent)."
 
@@ -103,7 +158,9 @@ class Command(BaseCommand):
                 )
                 Membership.objects.update_or_create(user=user, tenant=acme, defaults={"role": role})
 
-            sandbox_lines = connect_to_sandbox(acme) if settings.HALO_SANDBOX else []
+            sandbox_lines = []
+            if settings.HALO_SANDBOX:
+                sandbox_lines = connect_to_sandbox(acme) + connect_identity_providers(acme)
 
         base = settings.PUBLIC_BASE_URL
         lines = [
