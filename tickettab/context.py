@@ -7,7 +7,7 @@ fields on the ticket: a caller can type anything into a ticket.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,6 +53,15 @@ class ContextProblem(ReadableError):
         self.retry = retry
 
 
+def _positive_int(value: Any) -> int:
+    """Halo's id, or 0 when the field is missing, empty or not a positive number."""
+    try:
+        number = int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+    return number if number > 0 else 0
+
+
 @dataclass(frozen=True)
 class Contact:
     halo_user_id: int
@@ -64,6 +73,10 @@ class Contact:
     site_name: str = ""
     phone: str = ""
     region: str = phones.DEFAULT_REGION
+    client_id: int = 0
+    # Halo's whole user record, for a field the admin names as the sign-in name at an
+    # identity provider (identity.matching). Never cached: Contact is read at the click.
+    record: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def masked_email(self) -> str:
@@ -106,6 +119,8 @@ class Contact:
             site_name=text("site_name"),
             phone=text("phonenumber"),
             region=region,
+            client_id=_positive_int(user.get("client_id")),
+            record=user,
         )
 
 
@@ -121,6 +136,8 @@ class ShownContact:
     sms_problem: str = ""
     client_name: str = ""
     site_name: str = ""
+    # Which identity provider (if any) serves the contact: by their Halo client.
+    client_id: int = 0
 
     @property
     def has_email(self) -> bool:
@@ -136,6 +153,7 @@ class ShownContact:
             contact.sms_problem,
             contact.client_name,
             contact.site_name,
+            contact.client_id,
         )
 
 
@@ -162,11 +180,8 @@ class TicketContext:
 
 
 def _user_id_of(ticket: dict[str, Any]) -> int:
-    try:
-        user_id = int(ticket.get("user_id") or 0)
-    except (TypeError, ValueError):
-        user_id = 0
-    if user_id <= 0:
+    user_id = _positive_int(ticket.get("user_id"))
+    if not user_id:
         raise ContextProblem(
             "This ticket has no end user in Halo. Set the ticket's user in Halo, then retry."
         )

@@ -51,14 +51,7 @@ def deliver(
             f"{tenant.name} technician you are speaking with. It expires in "
             f"{prefs.code_lifetime_minutes} minutes."
         )
-        try:
-            # E.164, as every provider wants: never the number as typed into Halo.
-            sms.send_sms(contact.sms_number().e164, body)
-        except phones.PhoneProblem as e:
-            raise DeliveryError(e.message) from None
-        except sms.SmsError as e:
-            logger.warning("sms to %s failed: %s", verification.destination, e.message)
-            raise DeliveryError(f"The SMS was not sent: {e.message}") from None
+        _sms(contact, body, verification)
     elif method == Verification.Method.EMAIL:
         ctx["code"] = spaced(secret)
         _email(contact.email, f"Your {tenant.name} verification code", "code", ctx, verification)
@@ -74,6 +67,48 @@ def deliver(
     logger.info(
         "verification %s sent by %s to %s", verification.pk, method, verification.destination
     )
+
+
+def word_sentence(tenant: Tenant, verification: Verification) -> str:
+    """The reverse check's message, as the issue words it (tickettab/reverse_check.py)."""
+    return (
+        f"Your technician {verification.agent_name} from {tenant.name} is working on ticket "
+        f"#{verification.ticket_id}. They will read you the word: {verification.word}"
+    )
+
+
+def deliver_word(
+    tenant: Tenant, verification: Verification, contact: Contact, channel: str
+) -> None:
+    """Send the technician's word to the contact by SMS or email; raises DeliveryError."""
+    sentence = word_sentence(tenant, verification)
+    if channel == "sms":
+        _sms(contact, sentence, verification)
+    else:
+        ctx = {
+            "msp": tenant.name,
+            "contact_name": contact.first_name or contact.name,
+            "sentence": sentence,
+            "technician": verification.agent_name,
+            "ticket_id": verification.ticket_id,
+            "word": verification.word,
+        }
+        subject = f"{tenant.name}: the word your technician will read you"
+        _email(contact.email, subject, "word", ctx, verification)
+    logger.info(
+        "reverse check %s sent by %s to %s", verification.pk, channel, verification.destination
+    )
+
+
+def _sms(contact: Contact, body: str, verification: Verification) -> None:
+    try:
+        # E.164, as every provider wants: never the number as typed into Halo.
+        sms.send_sms(contact.sms_number().e164, body)
+    except phones.PhoneProblem as e:
+        raise DeliveryError(e.message) from None
+    except sms.SmsError as e:
+        logger.warning("sms to %s failed: %s", verification.destination, e.message)
+        raise DeliveryError(f"The SMS was not sent: {e.message}") from None
 
 
 def _email(to: str, subject: str, template: str, ctx: dict, verification: Verification) -> None:

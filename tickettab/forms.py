@@ -22,6 +22,7 @@ from mspprocess.parsing import (
     reject_control_characters,
 )
 from tickettab.models import Verification, VerificationSettings
+from tickettab.reverse_check import CHANNELS
 from tickettab.verification import SEND_METHODS
 
 NO_TICKET = "This tab was opened without a valid ticket number."
@@ -80,6 +81,23 @@ class SendForm(TabForm):
         error_messages={
             "required": "Choose how to send the code.",
             "invalid_choice": "Choose how to send the code.",
+        },
+    )
+
+
+class PushForm(TabForm):
+    ticket_id = TicketIdField()
+
+
+class WordForm(TabForm):
+    """The reverse check: send the technician's word by SMS or email."""
+
+    ticket_id = TicketIdField()
+    channel = forms.ChoiceField(
+        choices=[(c, c) for c in CHANNELS],
+        error_messages={
+            "required": "Choose how to send your word: SMS or email.",
+            "invalid_choice": "Choose how to send your word: SMS or email.",
         },
     )
 

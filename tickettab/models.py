@@ -271,6 +271,10 @@ class Verification(models.Model):
         EMAIL = "email", "Code by email"
         LINK = "link", "Secure link"
         OVERRIDE = "override", "Verified another way"
+        PUSH = "push", "Push to the caller's authenticator"
+        # The reverse check: the technician's word sent to the contact. It proves the
+        # technician to the caller, never the caller to us: it never turns the shield green.
+        REVERSE = "reverse", "Technician's word sent"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -281,6 +285,7 @@ class Verification(models.Model):
         EXPIRED = "expired", "Expired"
         CANCELLED = "cancelled", "Replaced by a newer attempt"
         SEND_FAILED = "send_failed", "Could not be sent"
+        SENT = "sent", "Sent"
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="verifications")
     halo_user_id = models.PositiveIntegerField("Halo user id")
@@ -302,6 +307,20 @@ class Verification(models.Model):
     )
     reason = models.TextField(blank=True)
     error = models.CharField(max_length=300, blank=True)
+    # A push: the provider it went through, the provider's reference to poll it by
+    # (opaque to us, the adapter's), and the number the caller must pick, if any.
+    provider = models.ForeignKey(
+        "identity.IdentityProvider",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    provider_ref = models.CharField(max_length=300, blank=True)
+    challenge = models.CharField("number to pick", max_length=4, blank=True)
+    # The reverse check's word, shown to the technician to read out. Not a secret
+    # worth hashing: it proves nothing after the call, and the tab shows it again.
+    word = models.CharField(max_length=40, blank=True)
     created = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
 

@@ -16,6 +16,10 @@ def _how(v: Verification) -> str:
         return f"a one-time code sent by SMS to {v.destination}"
     if v.method == M.EMAIL:
         return f"a one-time code sent by email to {v.destination}"
+    if v.method == M.PUSH:
+        return f"a push to {v.destination}" + (
+            f" (number matching: {v.challenge})" if v.challenge else ""
+        )
     return f"a secure link sent by email to {v.destination}"
 
 
@@ -36,6 +40,17 @@ def _note_text(v: Verification, marker: uuid.UUID) -> str:
         headline = (
             f"Caller identity confirmed by the technician WITHOUT a code ({v.contact_name}). "
             f"Reason given: {v.reason}"
+        )
+    elif v.status == Verification.Status.SENT:  # the reverse check
+        headline = (
+            f"Reverse check: the technician's word was sent to {v.contact_name} at "
+            f"{v.destination}, to be read out so the caller knows the technician is genuine. "
+            "This does not verify the caller."
+        )
+    elif v.status == Verification.Status.DENIED and v.method == M.PUSH:
+        headline = (
+            f"WARNING - POSSIBLE IMPERSONATION ATTEMPT: {v.contact_name} DENIED {_how(v)}. "
+            "Do not act on this request without verifying the caller another way."
         )
     elif v.status == Verification.Status.DENIED:
         headline = (

@@ -65,6 +65,7 @@ NOTED_STATUSES = (
     Verification.Status.OVERRIDE,
     Verification.Status.DENIED,
     Verification.Status.LOCKED,
+    Verification.Status.SENT,  # the reverse check's word
 )
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from mspprocess.core.models import Tenant
 from tickettab.models import Verification, VerificationSettings
-from tickettab.verification import RESEND_COOLDOWN, SEND_METHODS
+from tickettab.verification import COOLDOWN_METHODS, RESEND_COOLDOWN
 
 HISTORY_LENGTH = 20
 # A denial stays red at least this long, even with a short shield window.
@@ -40,10 +40,10 @@ class Shield:
 def send_cooldown(events: list[Verification]) -> int:
     """Whole seconds until verification.send accepts another send to this contact.
 
-    The same rule as verification._check_send_allowed (the newest send of any method
+    The same rule as verification.check_send_allowed (the newest send of any method
     starts the wait), rounded up so the tab never re-enables a button too early.
     """
-    last = next((v.created for v in events if v.method in SEND_METHODS), None)
+    last = next((v.created for v in events if v.method in COOLDOWN_METHODS), None)
     if last is None:
         return 0
     left = RESEND_COOLDOWN - (timezone.now() - last)
@@ -74,22 +74,26 @@ def _colour(prefs: VerificationSettings, events: list[Verification]) -> Shield:
             if v.method == Verification.Method.LINK:
                 # The panel below says what we wait for; the shield says what went where.
                 return Shield("amber", "Secure link sent", f"By email to {v.destination}.", v)
+            if v.method == Verification.Method.PUSH:
+                return Shield("amber", "Push sent", f"To {v.destination}.", v)
             return Shield(
                 "amber",
                 "Waiting for the caller",
                 f"{v.get_method_display()} sent to {v.destination}.",
                 v,
             )
-        if v.status in (S.CANCELLED, S.SEND_FAILED, S.EXPIRED):
+        # A reverse check's word (SENT) proves the technician, not the caller.
+        if v.status in (S.CANCELLED, S.SEND_FAILED, S.EXPIRED, S.SENT):
             continue
         age = now - (v.completed_at or v.created)
         if v.status in (S.DENIED, S.LOCKED):
             if age < max(prefs.shield_window, DENIAL_MEMORY):
-                title = (
-                    "The contact said it wasn't them"
-                    if v.status == S.DENIED
-                    else "Too many wrong codes"
-                )
+                if v.status == S.LOCKED:
+                    title = "Too many wrong codes"
+                elif v.method == Verification.Method.PUSH:
+                    title = "The contact denied the push"
+                else:
+                    title = "The contact said it wasn't them"
                 return Shield(
                     "red",
                     title,
@@ -114,6 +118,7 @@ def _colour(prefs: VerificationSettings, events: list[Verification]) -> Shield:
                     Verification.Method.SMS: "verified by a code sent by SMS",
                     Verification.Method.EMAIL: "verified by a code sent by email",
                     Verification.Method.LINK: "confirmed by the secure link",
+                    Verification.Method.PUSH: f"approved a push to {v.destination}",
                 }.get(v.method, f"verified another way by {v.agent_name}")
                 return Shield(
                     "green",
@@ -123,3 +128,13 @@ def _colour(prefs: VerificationSettings, events: list[Verification]) -> Shield:
                 )
             break
     return Shield("grey", "Not verified", "Verify the caller before acting on their request.")
+
+
+def word_to_read(prefs: VerificationSettings, events: list[Verification]) -> Verification | None:
+    """The reverse check the technician should read out now: the newest word sent,
+    for as long as a code would live (the call it was sent for is still on)."""
+    now = timezone.now()
+    for v in events:
+        if v.method == Verification.Method.REVERSE and v.status == S.SENT:
+            return v if now - v.created < prefs.code_lifetime else None
+    return None

@@ -23,6 +23,11 @@ from tickettab.tabauth import TabIdentity
 MAX_WRONG_CODES = 5
 RESEND_COOLDOWN = timedelta(seconds=30)
 SEND_METHODS = (Verification.Method.SMS, Verification.Method.EMAIL, Verification.Method.LINK)
+# A push is a send too (push bombing is the attack): it waits out the same cooldown.
+COOLDOWN_METHODS = (*SEND_METHODS, Verification.Method.PUSH)
+# The reverse check's word reaches the contact as well, so it counts in the hourly caps;
+# it is no cooldown's reason, as a technician sends it and then verifies at once.
+CAPPED_METHODS = (*COOLDOWN_METHODS, Verification.Method.REVERSE)
 
 
 class VerificationError(ReadableError):
@@ -45,10 +50,12 @@ def _base(tenant: Tenant, contact: Contact, ticket_id: int, who: TabIdentity) ->
     }
 
 
-def _check_send_allowed(
+def check_send_allowed(
     tenant: Tenant, prefs: VerificationSettings, contact: Contact, method: str
 ) -> None:
-    if method not in prefs.enabled_methods:
+    """Refuse a send the settings, the contact's details or the limits do not allow.
+    Called inside a transaction that holds the tenant's settings row (one send at a time)."""
+    if method in SEND_METHODS and method not in prefs.enabled_methods:
         raise VerificationError("Your administrator has turned this verification method off.")
     if method == Verification.Method.SMS:
         try:
@@ -64,26 +71,27 @@ def _check_send_allowed(
         )
 
     now = timezone.now()
-    sends = Verification.objects.filter(tenant=tenant, method__in=SEND_METHODS)
-    last = (
-        sends.filter(halo_user_id=contact.halo_user_id)
-        .order_by("-created")
-        .values_list("created", flat=True)
-        .first()
-    )
-    if last and now - last < RESEND_COOLDOWN:
-        wait = int((RESEND_COOLDOWN - (now - last)).total_seconds()) + 1
-        raise VerificationError(
-            f"A code was just sent. Wait {wait} seconds before sending another."
+    sends = Verification.objects.filter(tenant=tenant, method__in=CAPPED_METHODS)
+    if method in COOLDOWN_METHODS:
+        last = (
+            sends.filter(halo_user_id=contact.halo_user_id, method__in=COOLDOWN_METHODS)
+            .order_by("-created")
+            .values_list("created", flat=True)
+            .first()
         )
+        if last and now - last < RESEND_COOLDOWN:
+            wait = int((RESEND_COOLDOWN - (now - last)).total_seconds()) + 1
+            raise VerificationError(
+                f"A code, link or push was just sent. Wait {wait} seconds before sending another."
+            )
     hour_ago = now - timedelta(hours=1)
     if (
         sends.filter(halo_user_id=contact.halo_user_id, created__gte=hour_ago).count()
         >= prefs.contact_hourly_cap
     ):
         raise VerificationError(
-            f"This contact has been sent {prefs.contact_hourly_cap} codes or links in the last "
-            "hour, the most allowed. Verify another way, or try again later."
+            f"This contact has been sent {prefs.contact_hourly_cap} codes, links or pushes in "
+            "the last hour, the most allowed. Verify another way, or try again later."
         )
     if sends.filter(created__gte=hour_ago).count() >= prefs.tenant_hourly_cap:
         raise VerificationError(
@@ -92,44 +100,76 @@ def _check_send_allowed(
         )
 
 
+def mark_send_failed(verification: Verification, message: str) -> VerificationError:
+    """Record why a send did not go out; the error to raise, for the tab to show."""
+    Verification.objects.filter(pk=verification.pk).update(
+        status=Verification.Status.SEND_FAILED, error=message[:300]
+    )
+    verification.status, verification.error = Verification.Status.SEND_FAILED, message[:300]
+    return VerificationError(message, verification)
+
+
+def replace_pending(verification: Verification) -> None:
+    """Cancel the contact's other pending attempts, now that this one is on its way: a
+    failed send leaves an earlier code usable, a sent one makes it the only one."""
+    Verification.objects.filter(
+        tenant_id=verification.tenant_id,
+        halo_user_id=verification.halo_user_id,
+        status=Verification.Status.PENDING,
+    ).exclude(pk=verification.pk).update(
+        status=Verification.Status.CANCELLED, completed_at=timezone.now()
+    )
+
+
+def start(
+    tenant: Tenant,
+    prefs: VerificationSettings,
+    contact: Contact,
+    ticket_id: int,
+    who: TabIdentity,
+    method: str,
+    **fields,
+) -> Verification:
+    """Record a send once the limits allow it. Sends are serialized per tenant (its
+    settings row is the lock), so two clicks cannot both pass the limits."""
+    with transaction.atomic():
+        VerificationSettings.objects.select_for_update().filter(pk=prefs.pk).first()
+        check_send_allowed(tenant, prefs, contact, method)
+        return Verification.objects.create(
+            **_base(tenant, contact, ticket_id, who), method=method, **fields
+        )
+
+
 def send(
     tenant: Tenant, contact: Contact, ticket_id: int, who: TabIdentity, method: str
 ) -> Verification:
     """Send a code (SMS/email) or a secure link to the contact's details from Halo."""
     prefs = VerificationSettings.for_tenant(tenant)
-    with transaction.atomic():
-        # Serialize sends per tenant so two clicks cannot both pass the limits.
-        VerificationSettings.objects.select_for_update().filter(pk=prefs.pk).first()
-        _check_send_allowed(tenant, prefs, contact, method)
-
-        secret = codes.new_link_token() if method == Verification.Method.LINK else codes.new_code()
-        verification = Verification.objects.create(
-            **_base(tenant, contact, ticket_id, who),
-            method=method,
-            # Masked only: the full number or address is read from Halo when needed.
-            destination=contact.sms_number().masked
-            if method == Verification.Method.SMS
-            else contact.masked_email,
-            code_hash="" if method == Verification.Method.LINK else codes.hash_code(secret),
-            link_hash=codes.hash_link_token(secret) if method == Verification.Method.LINK else None,
-            expires_at=timezone.now() + prefs.code_lifetime,
-        )
+    link = method == Verification.Method.LINK
+    secret = codes.new_link_token() if link else codes.new_code()
+    verification = start(
+        tenant,
+        prefs,
+        contact,
+        ticket_id,
+        who,
+        method,
+        # Masked only: the full number or address is read from Halo when needed. (A
+        # number that cannot take an SMS is refused by the checks, before any row.)
+        destination=contact.masked_mobile
+        if method == Verification.Method.SMS
+        else contact.masked_email,
+        code_hash="" if link else codes.hash_code(secret),
+        link_hash=codes.hash_link_token(secret) if link else None,
+        expires_at=timezone.now() + prefs.code_lifetime,
+    )
 
     # Deliver outside the transaction: a slow provider must not hold the lock.
     try:
         delivery.deliver(tenant, prefs, verification, contact, secret)
     except delivery.DeliveryError as e:
-        Verification.objects.filter(pk=verification.pk).update(
-            status=Verification.Status.SEND_FAILED, error=e.message[:300]
-        )
-        verification.status, verification.error = Verification.Status.SEND_FAILED, e.message
-        raise VerificationError(e.message, verification) from None
-    # Only now that the new one is on its way: a failed send leaves an earlier code usable.
-    Verification.objects.filter(
-        tenant=tenant, halo_user_id=contact.halo_user_id, status=Verification.Status.PENDING
-    ).exclude(pk=verification.pk).update(
-        status=Verification.Status.CANCELLED, completed_at=timezone.now()
-    )
+        raise mark_send_failed(verification, e.message) from None
+    replace_pending(verification)
     return verification
 
 

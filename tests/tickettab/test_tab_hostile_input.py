@@ -55,6 +55,24 @@ def test_it_refuses_any_unknown_method(tab, method) -> None:
 
 
 @HOSTILE
+@given(ticket=NOT_AN_ID, channel=TEXT)
+def test_it_refuses_any_bad_push_or_word_and_stores_nothing(tab, ticket, channel) -> None:
+    for path, data in (("push/", {}), ("word/", {"channel": channel})):
+        response = tab.post(path, {"ticket_id": ticket, **data})
+        assert response.status_code == 200
+        assert response["HX-Retarget"] == "#tab-error"
+    assert nothing_stored()
+
+
+@HOSTILE
+@given(vid=TEXT)
+def test_it_survives_any_push_status_id(tab, vid) -> None:
+    # The id is in the path: anything that is not a number is the tab's own 404.
+    response = tab.get(f"status/{vid}/")
+    assert response.status_code in (200, 404)
+
+
+@HOSTILE
 @given(vid=TEXT, code=TEXT)
 def test_it_survives_any_code_check(tab, vid, code) -> None:
     response = tab.post("verify/", {"verification_id": vid, "code": code})

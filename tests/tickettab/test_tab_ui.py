@@ -34,7 +34,7 @@ def test_it_carries_the_resend_wait_and_says_it_is_per_contact(tab) -> None:
     assert 0 < cooldown_of(body) <= 30
     assert 'id="cooldown"' in body and "data-countdown" in body
     assert "per contact" in body
-    assert "SMS, email and the secure link alike" in body
+    assert "codes, secure links and pushes alike" in body
 
     # Another method to the same contact waits too, and the panel still says so.
     again = tab.post("send/", {"method": "email", "ticket_id": "1001"}).content.decode()

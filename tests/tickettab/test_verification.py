@@ -126,7 +126,9 @@ def test_it_caps_sends_per_contact_per_hour(tenant, contact, mailoutbox) -> None
             status=V.Status.CANCELLED,
             created=timezone.now() - timedelta(minutes=50 - minutes),
         )
-    with pytest.raises(verification.VerificationError, match="5 codes or links in the last hour"):
+    with pytest.raises(
+        verification.VerificationError, match="5 codes, links or pushes in the last hour"
+    ):
         verification.send(tenant, contact, 1001, agent(tenant.pk), V.Method.EMAIL)
     assert mailoutbox == []
     # An hour later the contact can be sent codes again.

@@ -9,12 +9,15 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 
+from identity import lookup
 from integrations.halo import resilience
 from integrations.halo.errors import HaloError
 from tickettab import (
     context,
     forms,
     onboarding,
+    push,
+    reverse_check,
     shield,
     tab_problems,
     tabauth,
@@ -76,6 +79,7 @@ def _panel_ctx(tab: Tab, ticket_id: int, contact_id: int, **extra) -> dict:
     current = shield.shield_for(prefs, events)
     pending = current.verification if current.state == "amber" else None
     return {
+        "word": shield.word_to_read(prefs, events),
         "tab": tab,
         "prefs": prefs,
         "ticket_id": ticket_id,
@@ -114,7 +118,14 @@ def ticket(request: HttpRequest, tab: Tab, who: tabauth.TabIdentity) -> HttpResp
         return _problem(request, e.message, retry if e.retry else "")
     except HaloError as e:
         return _problem(request, str(e), retry)
-    panel = _panel_ctx(tab, ctx.ticket_id, ctx.contact.halo_user_id, contact=ctx.contact)
+    panel = _panel_ctx(
+        tab,
+        ctx.ticket_id,
+        ctx.contact.halo_user_id,
+        contact=ctx.contact,
+        # The push button, when the contact's Halo client has an identity provider.
+        push_option=lookup.push_option(tab.tenant, ctx.contact.client_id),
+    )
     return render(request, "tickettab/partials/ticket.html", {"t": ctx, "who": who, **panel})
 
 
@@ -171,17 +182,66 @@ def verify(request: HttpRequest, tab: Tab, who: tabauth.TabIdentity) -> HttpResp
     return _panel(request, tab, v.ticket_id, v.halo_user_id)
 
 
+@require_POST
+@resilience.interactive()  # a technician waits: Halo gets a short deadline
+@tab_partial
+def send_push(request: HttpRequest, tab: Tab, who: tabauth.TabIdentity) -> HttpResponse:
+    """Push to the caller's authenticator through their client's identity provider."""
+    form = forms.PushForm(request.POST)
+    if not form.is_valid():
+        return _problem(request, form.problem(), beside_panel=True)
+    ticket_id = form.cleaned_data["ticket_id"]
+    contact, problem = _contact_or_problem(tab, ticket_id)
+    if problem:
+        return _problem(request, problem, beside_panel=True)
+    try:
+        push.send_push(tab.tenant, contact, ticket_id, who)
+    except verification.VerificationError as e:
+        return _panel(request, tab, ticket_id, contact.halo_user_id, error=e.message)
+    return _panel(request, tab, ticket_id, contact.halo_user_id)
+
+
+@require_POST
+@resilience.interactive()  # a technician waits: Halo gets a short deadline
+@tab_partial
+def send_word(request: HttpRequest, tab: Tab, who: tabauth.TabIdentity) -> HttpResponse:
+    """The reverse check: the technician's word, sent to the contact's details in Halo."""
+    form = forms.WordForm(request.POST)
+    if not form.is_valid():
+        return _problem(request, form.problem(), beside_panel=True)
+    ticket_id = form.cleaned_data["ticket_id"]
+    contact, problem = _contact_or_problem(tab, ticket_id)
+    if problem:
+        return _problem(request, problem, beside_panel=True)
+    try:
+        channel = form.cleaned_data["channel"]
+        reverse_check.send_word(tab.tenant, contact, ticket_id, who, channel)
+    except verification.VerificationError as e:
+        return _panel(request, tab, ticket_id, contact.halo_user_id, error=e.message)
+    return _panel(request, tab, ticket_id, contact.halo_user_id)
+
+
 @require_GET
 @tab_partial
 def status(
     request: HttpRequest, tab: Tab, who: tabauth.TabIdentity, verification_id: int
 ) -> HttpResponse:
-    """Polled while a secure link is pending; the panel stops polling once decided."""
-    v = Verification.objects.filter(tenant=tab.tenant, pk=verification_id).first()
+    """Polled while a secure link or a push is pending; the panel stops polling once
+    decided. A push's answer is asked of its provider here."""
+    v = (
+        Verification.objects.select_related("provider")
+        .filter(tenant=tab.tenant, pk=verification_id)
+        .first()
+    )
     if v is None:
         return _problem(
             request, "This verification no longer exists. Start a new one.", beside_panel=True
         )
+    try:
+        v = push.check_push(tab.tenant, v)
+    except verification.VerificationError as e:
+        # The provider could not be asked now: say so, keep waiting.
+        return _panel(request, tab, v.ticket_id, v.halo_user_id, error=e.message)
     return _panel(request, tab, v.ticket_id, v.halo_user_id)
 
 
