@@ -290,6 +290,10 @@ class Verification(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="verifications")
     halo_user_id = models.PositiveIntegerField("Halo user id")
     contact_name = models.CharField(max_length=200)
+    # The contact's client company in Halo when verified (reports per client; Halo may
+    # rename it later, the report shows the name of the day).
+    halo_client_id = models.PositiveIntegerField("Halo client id", null=True, blank=True)
+    client_name = models.CharField(max_length=200, blank=True)
     ticket_id = models.PositiveIntegerField("Halo ticket id")
     method = models.CharField(max_length=10, choices=Method.choices)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)

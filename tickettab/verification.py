@@ -43,6 +43,8 @@ def _base(tenant: Tenant, contact: Contact, ticket_id: int, who: TabIdentity) ->
         "tenant": tenant,
         "halo_user_id": contact.halo_user_id,
         "contact_name": contact.name[:200],
+        "halo_client_id": contact.client_id or None,
+        "client_name": contact.client_name[:200],
         "ticket_id": ticket_id,
         "agent_name": who.name[:200],
         "halo_agent_id": who.halo_agent_id,

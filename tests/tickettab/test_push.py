@@ -231,3 +231,12 @@ def test_it_refuses_sends_without_this_tabs_token(
     assert client.post(url, form).status_code == 401
     assert client.post(url, form, HTTP_X_TAB_TOKEN=agent_token(other)).status_code == 401
     assert not Verification.objects.exists()
+
+
+def test_it_records_the_contacts_client_for_reports(tab, providers) -> None:
+    send_push(tab, ALICE_TICKET)
+    tab.post("word/", {"channel": "sms", "ticket_id": str(HARRY_TICKET)})
+    assert the_push().halo_client_id == KESTREL
+    assert the_push().client_name == "Kestrel Logistics"
+    word = Verification.objects.get(method=Verification.Method.REVERSE)
+    assert (word.halo_client_id, word.client_name) == (OAKFIELD, "Oakfield Solicitors")
