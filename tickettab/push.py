@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from identity import adapters, lookup, matching
 from mspprocess.core.models import Tenant
-from tickettab import outbox
+from tickettab import signals
 from tickettab.context import Contact
 from tickettab.models import Verification, VerificationSettings
 from tickettab.onboarding import activate_if_onboarded
@@ -112,8 +112,7 @@ def _finish(tenant: Tenant, verification: Verification, answer: adapters.Answer)
         v.tenant = tenant
         v.status, v.completed_at = status, timezone.now()
         v.save(update_fields=["status", "completed_at"])
-        if status != S.EXPIRED:
-            outbox.enqueue_note(v)
+        signals.finished(v)  # an expired push has no note, but it is an outcome
         if status == S.VERIFIED:
             activate_if_onboarded(tenant)
     return v

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mspprocess.core.models import Tenant
-from tickettab import delivery, outbox, phones
+from tickettab import delivery, phones, signals
 from tickettab.context import Contact
 from tickettab.models import Verification, VerificationSettings
 from tickettab.tabauth import TabIdentity
@@ -86,5 +86,5 @@ def send_word(
     with transaction.atomic():
         verification.completed_at = timezone.now()
         verification.save(update_fields=["completed_at"])
-        outbox.enqueue_note(verification)
+        signals.finished(verification)
     return verification

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from mspprocess.core.models import Tenant
 from mspprocess.errors import ReadableError
-from tickettab import codes, delivery, outbox, phones
+from tickettab import codes, delivery, phones, signals
 from tickettab.context import Contact
 from tickettab.models import Verification, VerificationSettings
 from tickettab.onboarding import activate_if_onboarded
@@ -186,6 +186,7 @@ def _refuse_if_finished(v: Verification) -> None:
     if v.status == Verification.Status.PENDING and v.is_expired:
         v.status, v.completed_at = Verification.Status.EXPIRED, timezone.now()
         v.save(update_fields=["status", "completed_at"])
+        signals.finished(v)
     if v.status != Verification.Status.PENDING:
         messages = {
             Verification.Status.EXPIRED: "This code has expired. Send a new one.",
@@ -214,14 +215,14 @@ def check_code(tenant: Tenant, verification_id: int, typed: str) -> Verification
         if codes.check_code(code, v.code_hash):
             v.status, v.completed_at = Verification.Status.VERIFIED, timezone.now()
             v.save(update_fields=["status", "completed_at"])
-            outbox.enqueue_note(v)
+            signals.finished(v)
             activate_if_onboarded(tenant)  # the first verification can finish onboarding
             return v
         v.wrong_attempts += 1
         if v.wrong_attempts >= MAX_WRONG_CODES:
             v.status, v.completed_at = Verification.Status.LOCKED, timezone.now()
             v.save(update_fields=["wrong_attempts", "status", "completed_at"])
-            outbox.enqueue_note(v)
+            signals.finished(v)
         else:
             v.save(update_fields=["wrong_attempts"])
     if v.status == Verification.Status.LOCKED:
@@ -251,7 +252,7 @@ def answer_link(token: str, confirmed: bool) -> Verification:
         v.status = Verification.Status.VERIFIED if confirmed else Verification.Status.DENIED
         v.completed_at = timezone.now()
         v.save(update_fields=["status", "completed_at"])
-        outbox.enqueue_note(v)
+        signals.finished(v)
         if confirmed:
             activate_if_onboarded(v.tenant)
     return v
@@ -283,6 +284,6 @@ def record_override(
             reason=reason[:2000],
             completed_at=timezone.now(),
         )
-        outbox.enqueue_note(v)
+        signals.finished(v)
         activate_if_onboarded(tenant)
     return v

@@ -57,7 +57,7 @@ def test_it_verifies_the_right_code_and_queues_a_note(
     assert note.status == Note.Status.PENDING
     assert "VERIFIED" in note.text and str(note.marker) in note.text
     assert note.outcome == "MSP Process"
-    assert len(callbacks) == 1  # delivery after commit
+    assert len(callbacks) == 2  # after commit: the note's delivery, then the signal
 
 
 def test_it_locks_after_the_fifth_wrong_code(tenant, contact, mailoutbox) -> None:
