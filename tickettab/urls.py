@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path, re_path
 
 from tickettab import framing
-from tickettab.views import link, setup, tab, workspace
+from tickettab.views import dashboard, link, setup, tab, workspace
 
 urlpatterns = [
     path("tab/<str:tab_key>/", tab.entry, name="tab"),
@@ -30,6 +30,9 @@ workspace_urls = [
     path("setup/remove/", setup.setup_remove, name="setup_remove"),
     path("settings/", workspace.verification_settings, name="verification_settings"),
     path("verifications/", workspace.verifications, name="verifications"),
+    path(
+        "verifications/dashboard/", dashboard.verification_dashboard, name="verification_dashboard"
+    ),
     # Buttons of the integration page's tab section.
     path(
         "integration/rotate/tab-key/",
