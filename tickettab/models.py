@@ -23,6 +23,7 @@ from tickettab.tab_problems import TabProblem
 # Recording "custom tab seen" on every tab load would be a write per page view.
 TAB_SEEN_RESOLUTION = timedelta(minutes=1)
 KEY_SALT = "tickettab.tab-key"  # tickettab/migrations/0006 uses the same
+MAX_KEY_LENGTH = 100  # ours are 43 characters; anything much longer is no key of ours
 
 
 def key_digest(key: str) -> str:
@@ -37,7 +38,7 @@ def _new_key() -> str:
 
 class TabQuerySet(models.QuerySet):
     def for_key(self, key: str) -> Tab | None:
-        if not key or len(key) > 100:
+        if not key or len(key) > MAX_KEY_LENGTH:
             return None
         # The digest is unique: no ordering to compile and sort by, as first() would.
         found = self.select_related("tenant").filter(key_digest=key_digest(key))

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from django.db import router
 from django.utils import timezone
 
 from mspprocess.core.models import Tenant
+from mspprocess.prepared import PreparedQuery
 from tickettab.models import Verification, VerificationSettings
 from tickettab.verification import COOLDOWN_METHODS, RESEND_COOLDOWN
 
@@ -55,25 +54,20 @@ def send_cooldown(events: list[Verification]) -> int:
 
 
 def history(tenant: Tenant, halo_user_id: int) -> list[Verification]:
-    """The contact's last events, newest first (one indexed query)."""
-    sql, order = _history_sql(router.db_for_read(Verification))
-    values = {"tenant": tenant.pk, "user": halo_user_id}
-    return list(Verification.objects.raw(sql, [values[name] for name in order]))
+    """The contact's last events, newest first (one indexed query, compiled once)."""
+    return _HISTORY.objects(tenant_id=tenant.pk, halo_user_id=halo_user_id)
 
 
-@functools.cache
-def _history_sql(alias: str) -> tuple[str, tuple[str, ...]]:
-    """The history query as the ORM writes it, compiled once per process and database.
-
-    Every tab open reads a history, and compiling the ORM query each time was more
-    CPU than running it (issue 11 holds a first open to three times /healthz's).
-    Stand-in values mark which parameter is which in the compiled SQL.
-    """
-    names = {1_999_999_001: "tenant", 1_999_999_002: "user"}  # valid ids, told apart
-    query = Verification.objects.filter(tenant_id=1_999_999_001, halo_user_id=1_999_999_002)
-    compiled = query.order_by("-created")[:HISTORY_LENGTH].query.get_compiler(alias)
-    sql, params = compiled.as_sql()
-    return sql, tuple(names[p] for p in params)
+# Every tab open reads a history: compiled once (mspprocess/prepared.py says why).
+_HISTORY = PreparedQuery(
+    Verification,
+    lambda tenant_id, halo_user_id: Verification.objects.filter(
+        tenant_id=tenant_id, halo_user_id=halo_user_id
+    ).order_by("-created")[:HISTORY_LENGTH],
+    # Stand-ins: valid ids (a negative one would compile to "no rows"), told apart.
+    tenant_id=1_999_999_001,
+    halo_user_id=1_999_999_002,
+)
 
 
 def shield_for(prefs: VerificationSettings, events: list[Verification]) -> Shield:

@@ -37,7 +37,8 @@ from integrations.models import HaloConnection
 from mspprocess.cache import CacheUnavailable
 from mspprocess.core.models import Membership
 from mspprocess.core.people import display_name
-from tickettab.models import Tab
+from mspprocess.prepared import PreparedQuery
+from tickettab.models import MAX_KEY_LENGTH, Tab, key_digest
 
 logger = logging.getLogger(__name__)
 
@@ -134,9 +135,21 @@ def read_token(token: str, tab: Tab) -> TabIdentity | None:
 def tab_for_key(key: str) -> Tab | None:
     """The tab of this key, with what every tab request reads (the workspace, its
     Halo connection and its verification settings) in the same query."""
-    return Tab.objects.select_related(
+    if not key or len(key) > MAX_KEY_LENGTH:
+        return None
+    found = _TAB_BY_DIGEST.objects(digest=key_digest(key))
+    return found[0] if found else None
+
+
+# Every tab request starts here: compiled once (mspprocess/prepared.py says why).
+# The digest is unique, so no ordering or limit is needed.
+_TAB_BY_DIGEST = PreparedQuery(
+    Tab,
+    lambda digest: Tab.objects.select_related(
         "tenant__halo_connection", "tenant__verification_settings"
-    ).for_key(key)
+    ).filter(key_digest=digest),
+    digest="0" * 64,
+)
 
 
 def agent_identity(tab: Tab, agent_id: int) -> TabIdentity:
