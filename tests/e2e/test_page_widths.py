@@ -109,6 +109,10 @@ SCREENS = [
     Screen("verification settings", ADMIN, "/t/{slug}/settings/"),
     # With the outbox of notes waiting for Halo at its top.
     Screen("verification report", ADMIN, "/t/{slug}/verifications/", widths=(1280, 1024)),
+    Screen("verification dashboard", ADMIN, "/t/{slug}/verifications/dashboard/"),
+    Screen("identity providers", ADMIN, "/t/{slug}/identity/"),
+    Screen("add a Duo", ADMIN, "/t/{slug}/identity/new/duo/"),
+    Screen("add an Okta", ADMIN, "/t/{slug}/identity/new/okta/"),
     Screen("audit trail", ADMIN, "/t/{slug}/audit/"),
     # Signing in.
     Screen("sign-in", ANONYMOUS, "/accounts/login/"),
