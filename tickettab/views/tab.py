@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -148,15 +150,31 @@ def _panel(request: HttpRequest, tab: Tab, ticket_id: int, contact_id: int, **ex
 @resilience.interactive()  # a technician waits: Halo gets a short deadline
 @tab_partial
 def send(request: HttpRequest, tab: Tab, who: tabauth.TabIdentity) -> HttpResponse:
-    form = forms.SendForm(request.POST)
+    """A code by SMS or email, or a secure link."""
+
+    def act(contact: context.Contact, ticket_id: int, data: dict[str, Any]) -> None:
+        verification.send(tab.tenant, contact, ticket_id, who, data["method"])
+
+    return _act_on_contact(request, tab, forms.SendForm(request.POST), act)
+
+
+def _act_on_contact(
+    request: HttpRequest,
+    tab: Tab,
+    form: forms.TabForm,
+    act: Callable[[context.Contact, int, dict[str, Any]], None],
+) -> HttpResponse:
+    """What every action on the ticket's contact does around its own step: the form
+    parsed before Halo is asked anything, the contact read from Halo at the click,
+    then the panel (with the step's refusal, if any)."""
     if not form.is_valid():
         return _problem(request, form.problem(), beside_panel=True)
-    ticket_id, method = form.cleaned_data["ticket_id"], form.cleaned_data["method"]
+    ticket_id = form.cleaned_data["ticket_id"]
     contact, problem = _contact_or_problem(tab, ticket_id)
     if problem:
         return _problem(request, problem, beside_panel=True)
     try:
-        verification.send(tab.tenant, contact, ticket_id, who, method)
+        act(contact, ticket_id, form.cleaned_data)
     except verification.VerificationError as e:
         return _panel(request, tab, ticket_id, contact.halo_user_id, error=e.message)
     return _panel(request, tab, ticket_id, contact.halo_user_id)
@@ -187,18 +205,11 @@ def verify(request: HttpRequest, tab: Tab, who: tabauth.TabIdentity) -> HttpResp
 @tab_partial
 def send_push(request: HttpRequest, tab: Tab, who: tabauth.TabIdentity) -> HttpResponse:
     """Push to the caller's authenticator through their client's identity provider."""
-    form = forms.PushForm(request.POST)
-    if not form.is_valid():
-        return _problem(request, form.problem(), beside_panel=True)
-    ticket_id = form.cleaned_data["ticket_id"]
-    contact, problem = _contact_or_problem(tab, ticket_id)
-    if problem:
-        return _problem(request, problem, beside_panel=True)
-    try:
+
+    def act(contact: context.Contact, ticket_id: int, data: dict[str, Any]) -> None:
         push.send_push(tab.tenant, contact, ticket_id, who)
-    except verification.VerificationError as e:
-        return _panel(request, tab, ticket_id, contact.halo_user_id, error=e.message)
-    return _panel(request, tab, ticket_id, contact.halo_user_id)
+
+    return _act_on_contact(request, tab, forms.PushForm(request.POST), act)
 
 
 @require_POST
@@ -206,19 +217,11 @@ def send_push(request: HttpRequest, tab: Tab, who: tabauth.TabIdentity) -> HttpR
 @tab_partial
 def send_word(request: HttpRequest, tab: Tab, who: tabauth.TabIdentity) -> HttpResponse:
     """The reverse check: the technician's word, sent to the contact's details in Halo."""
-    form = forms.WordForm(request.POST)
-    if not form.is_valid():
-        return _problem(request, form.problem(), beside_panel=True)
-    ticket_id = form.cleaned_data["ticket_id"]
-    contact, problem = _contact_or_problem(tab, ticket_id)
-    if problem:
-        return _problem(request, problem, beside_panel=True)
-    try:
-        channel = form.cleaned_data["channel"]
-        reverse_check.send_word(tab.tenant, contact, ticket_id, who, channel)
-    except verification.VerificationError as e:
-        return _panel(request, tab, ticket_id, contact.halo_user_id, error=e.message)
-    return _panel(request, tab, ticket_id, contact.halo_user_id)
+
+    def act(contact: context.Contact, ticket_id: int, data: dict[str, Any]) -> None:
+        reverse_check.send_word(tab.tenant, contact, ticket_id, who, data["channel"])
+
+    return _act_on_contact(request, tab, forms.WordForm(request.POST), act)
 
 
 @require_GET
@@ -249,16 +252,7 @@ def status(
 @resilience.interactive()  # a technician waits: Halo gets a short deadline
 @tab_partial
 def override(request: HttpRequest, tab: Tab, who: tabauth.TabIdentity) -> HttpResponse:
-    form = forms.OverrideForm(request.POST)
-    if not form.is_valid():  # refused before asking Halo anything
-        return _problem(request, form.problem(), beside_panel=True)
-    ticket_id = form.cleaned_data["ticket_id"]
-    contact, problem = _contact_or_problem(tab, ticket_id)
-    if problem:
-        return _problem(request, problem, beside_panel=True)
-    try:
-        reason = form.cleaned_data["reason"]
-        verification.record_override(tab.tenant, contact, ticket_id, who, reason)
-    except verification.VerificationError as e:
-        return _panel(request, tab, ticket_id, contact.halo_user_id, error=e.message)
-    return _panel(request, tab, ticket_id, contact.halo_user_id)
+    def act(contact: context.Contact, ticket_id: int, data: dict[str, Any]) -> None:
+        verification.record_override(tab.tenant, contact, ticket_id, who, data["reason"])
+
+    return _act_on_contact(request, tab, forms.OverrideForm(request.POST), act)
