@@ -25,8 +25,7 @@ import re
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-import idna
-
+from integrations import addresses as halo_addresses
 from integrations import netsafe
 from mspprocess.errors import ReadableError
 
@@ -45,27 +44,6 @@ _DUO_HOST = re.compile(r"^api-[a-z0-9]{1,32}\.(?:duosecurity|duofederal)\.com$")
 # Okta's own domains, where the Admin Console is "<org>-admin.<domain>".
 _OKTA_DOMAINS = ("okta.com", "oktapreview.com", "okta-emea.com", "okta-gov.com", "okta.mil")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-# Letters (or punycode) only: refuses numeric forms resolvers read as IPv4 ("127.1").
-_PUBLIC_TLD = re.compile(r"^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
-_PRIVATE_TLDS = {
-    "localhost",
-    "local",
-    "localdomain",
-    "internal",
-    "intranet",
-    "private",
-    "lan",
-    "home",
-    "corp",
-    "test",
-    "example",
-    "invalid",
-    "onion",
-    "alt",
-    "arpa",
-}
-_SEGMENT = re.compile(r"^[A-Za-z0-9._~-]+$")
 # A scheme without "//" ("javascript:alert(1)", "mailto:x"); "host:8443" is a port.
 _BARE_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:(?!\d+(?:[/?#]|$))", re.IGNORECASE)
 
@@ -187,15 +165,10 @@ def _host(hostname: str, *, what: str, where: str, allow_private: bool) -> str:
         if not allow_private:
             raise AddressError(f"Use a host name, not an IP address, as the {what}. {where}")
         return f"[{ip}]" if ip.version == 6 else str(ip)
-    try:
-        name = idna.encode(hostname.rstrip("."), uts46=True).decode("ascii")
-    except (idna.IDNAError, UnicodeError):
-        name = ""
-    labels = name.split(".")
-    if not name or len(name) > 253 or not all(_LABEL.match(label) for label in labels):
+    name = halo_addresses.ascii_host_name(hostname)
+    if not name:
         raise AddressError(f"“{hostname}” is not a valid host name. {where}")
-    public = len(labels) >= 2 and _PUBLIC_TLD.match(labels[-1]) and labels[-1] not in _PRIVATE_TLDS
-    if not allow_private and not public:
+    if not allow_private and not halo_addresses.is_public_name(name):
         raise AddressError(f"“{name}” is not a public internet address. {where}")
     return name
 
@@ -207,6 +180,6 @@ def _origin(parts: _Parts) -> str:
 
 def _path(segments: list[str], *, where: str) -> str:
     for segment in segments:
-        if segment in (".", "..") or not _SEGMENT.match(segment):
+        if not halo_addresses.is_safe_path_segment(segment):
             raise AddressError(f"The path in the address has characters we cannot use. {where}")
     return "".join(f"/{s}" for s in segments)

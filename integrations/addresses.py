@@ -208,12 +208,36 @@ def _ip_literal(hostname: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address 
         return None
 
 
-def _ascii_name(hostname: str, *, what: str) -> str:
+def ascii_host_name(hostname: str) -> str:
+    """The host name in ASCII (IDNA), or "" when it is not a valid host name. Shared by
+    every address a customer types (Halo's here, identity providers' in identity/)."""
     try:
-        name = idna.encode(hostname, uts46=True).decode("ascii")
+        name = idna.encode(hostname.rstrip("."), uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError):
-        name = ""
+        return ""
     if not name or len(name) > 253 or not all(_LABEL.match(x) for x in name.split(".")):
+        return ""
+    return name
+
+
+def is_public_name(name: str) -> bool:
+    """Whether an ASCII host name can be a public internet name (not "localhost",
+    "x.internal" or a numeric form that resolvers read as an IPv4 address)."""
+    labels = name.split(".")
+    return (
+        len(labels) >= 2
+        and bool(_PUBLIC_TLD.match(labels[-1]))
+        and labels[-1] not in _PRIVATE_SUFFIXES
+    )
+
+
+def is_safe_path_segment(segment: str) -> bool:
+    return segment not in (".", "..") and bool(_PATH_SEGMENT.match(segment))
+
+
+def _ascii_name(hostname: str, *, what: str) -> str:
+    name = ascii_host_name(hostname)
+    if not name:
         raise ValidationError(
             f"“{hostname}” is not a valid host name. {_PASTE_RESOURCE_SERVER}", code="host"
         )
@@ -221,8 +245,7 @@ def _ascii_name(hostname: str, *, what: str) -> str:
 
 
 def _check_public_name(name: str, *, what: str) -> None:
-    labels = name.split(".")
-    if len(labels) < 2 or not _PUBLIC_TLD.match(labels[-1]) or labels[-1] in _PRIVATE_SUFFIXES:
+    if not is_public_name(name):
         raise ValidationError(
             f"“{name}” is not a public internet address, so we cannot reach it. Use the "
             f"public address of your Halo instance as the {what}, for example {EXAMPLE}.",
@@ -233,7 +256,7 @@ def _check_public_name(name: str, *, what: str) -> None:
 def _path(segments: list[str], *, what: str) -> str:
     # Only the segments we keep are checked: the rest of a pasted page URL is dropped.
     for segment in segments:
-        if segment in (".", "..") or not _PATH_SEGMENT.match(segment):
+        if not is_safe_path_segment(segment):
             raise ValidationError(
                 f"The path in the {what} has characters we cannot use. Paste the address "
                 f"as Halo shows it, for example {EXAMPLE}/api.",
