@@ -85,6 +85,13 @@ def test_connection(provider: IdentityProvider) -> str:
 
 def send_push(provider: IdentityProvider, login: str, message: PushMessage) -> PushSent:
     """Find the user signed in as `login`, check they can take a push, and send one."""
+    login = (login or "").strip()
+    if not login:
+        raise NoSuchUser(
+            f"There is no sign-in name to look up in {provider.get_kind_display()}: the "
+            "contact has no email address in Halo (or nothing in the Halo field this "
+            "provider reads)."
+        )
     return _adapter(provider).send_push(provider, login, message)
 
 

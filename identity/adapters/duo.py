@@ -68,12 +68,6 @@ def test_connection(provider: IdentityProvider) -> str:
 
 
 def send_push(provider: IdentityProvider, login: str, message: PushMessage) -> PushSent:
-    login = (login or "").strip()
-    if not login:
-        raise NoSuchUser(
-            "There is no sign-in name to look up in Duo: the contact has no email address "
-            "in Halo (or nothing in the Halo field this provider reads)."
-        )
     client = _client(provider, TIMEOUT_SECONDS)
     try:
         found = _call(provider, client, "preauth", lambda: client.preauth(username=login))

@@ -88,12 +88,6 @@ def test_connection(provider: IdentityProvider) -> str:
 
 def send_push(provider: IdentityProvider, login: str, message: PushMessage) -> PushSent:
     # Okta's Factors API shows its own text on the phone: `message` has no place here.
-    login = (login or "").strip()
-    if not login:
-        raise NoSuchUser(
-            "There is no sign-in name to look up in Okta: the contact has no email address "
-            "in Halo (or nothing in the Halo field this provider reads)."
-        )
     with _Org(provider) as org:
         user_id = _find_user(org, login)
         factor = _push_factor(org.call("GET", f"/users/{user_id}/factors"), login)
