@@ -182,22 +182,24 @@ def _pending(tenant: Tenant, verification_id: int) -> Verification:
     return v
 
 
-def _refuse_if_finished(v: Verification) -> None:
+def _refusal(v: Verification) -> str:
+    """Why this attempt can no longer be answered ("" when it can). An attempt found
+    past its expiry is recorded as expired here, so the caller must let its
+    transaction commit before raising the refusal (raising inside would undo it)."""
     if v.status == Verification.Status.PENDING and v.is_expired:
         v.status, v.completed_at = Verification.Status.EXPIRED, timezone.now()
         v.save(update_fields=["status", "completed_at"])
         signals.finished(v)
-    if v.status != Verification.Status.PENDING:
-        messages = {
-            Verification.Status.EXPIRED: "This code has expired. Send a new one.",
-            Verification.Status.LOCKED: "Too many wrong codes: this attempt is locked. "
-            "Send a new code or verify another way.",
-            Verification.Status.CANCELLED: "A newer code was sent; use that one.",
-            Verification.Status.VERIFIED: "This contact is already verified with this code.",
-        }
-        raise VerificationError(
-            messages.get(v.status, "This verification is finished. Start a new one."), v
-        )
+    if v.status == Verification.Status.PENDING:
+        return ""
+    messages = {
+        Verification.Status.EXPIRED: "This code has expired. Send a new one.",
+        Verification.Status.LOCKED: "Too many wrong codes: this attempt is locked. "
+        "Send a new code or verify another way.",
+        Verification.Status.CANCELLED: "A newer code was sent; use that one.",
+        Verification.Status.VERIFIED: "This contact is already verified with this code.",
+    }
+    return messages.get(v.status, "This verification is finished. Start a new one.")
 
 
 def check_code(tenant: Tenant, verification_id: int, typed: str) -> Verification:
@@ -208,23 +210,26 @@ def check_code(tenant: Tenant, verification_id: int, typed: str) -> Verification
         v.tenant = tenant  # the note needs it; don't load it again
         if v.method not in (Verification.Method.SMS, Verification.Method.EMAIL):
             raise VerificationError("This verification has no code to type.", v)
-        _refuse_if_finished(v)
-        if not (code.isascii() and code.isdigit()) or len(code) != codes.CODE_DIGITS:
-            # Not a guess: a typo costs no attempt.
-            raise VerificationError("Type the 6 digits the caller reads to you.", v)
-        if codes.check_code(code, v.code_hash):
-            v.status, v.completed_at = Verification.Status.VERIFIED, timezone.now()
-            v.save(update_fields=["status", "completed_at"])
-            signals.finished(v)
-            activate_if_onboarded(tenant)  # the first verification can finish onboarding
-            return v
-        v.wrong_attempts += 1
-        if v.wrong_attempts >= MAX_WRONG_CODES:
-            v.status, v.completed_at = Verification.Status.LOCKED, timezone.now()
-            v.save(update_fields=["wrong_attempts", "status", "completed_at"])
-            signals.finished(v)
-        else:
-            v.save(update_fields=["wrong_attempts"])
+        refusal = _refusal(v)
+        if not refusal:
+            if not (code.isascii() and code.isdigit()) or len(code) != codes.CODE_DIGITS:
+                # Not a guess: a typo costs no attempt.
+                raise VerificationError("Type the 6 digits the caller reads to you.", v)
+            if codes.check_code(code, v.code_hash):
+                v.status, v.completed_at = Verification.Status.VERIFIED, timezone.now()
+                v.save(update_fields=["status", "completed_at"])
+                signals.finished(v)
+                activate_if_onboarded(tenant)  # the first verification can finish onboarding
+                return v
+            v.wrong_attempts += 1
+            if v.wrong_attempts >= MAX_WRONG_CODES:
+                v.status, v.completed_at = Verification.Status.LOCKED, timezone.now()
+                v.save(update_fields=["wrong_attempts", "status", "completed_at"])
+                signals.finished(v)
+            else:
+                v.save(update_fields=["wrong_attempts"])
+    if refusal:
+        raise VerificationError(refusal, v)
     if v.status == Verification.Status.LOCKED:
         raise VerificationError(
             f"Wrong code {MAX_WRONG_CODES} times: this attempt is locked. Be careful: the caller "
@@ -248,13 +253,16 @@ def answer_link(token: str, confirmed: bool) -> Verification:
         )
         if v is None:
             raise VerificationError("This link is not valid.")
-        _refuse_if_finished(v)
-        v.status = Verification.Status.VERIFIED if confirmed else Verification.Status.DENIED
-        v.completed_at = timezone.now()
-        v.save(update_fields=["status", "completed_at"])
-        signals.finished(v)
-        if confirmed:
-            activate_if_onboarded(v.tenant)
+        refusal = _refusal(v)
+        if not refusal:
+            v.status = Verification.Status.VERIFIED if confirmed else Verification.Status.DENIED
+            v.completed_at = timezone.now()
+            v.save(update_fields=["status", "completed_at"])
+            signals.finished(v)
+            if confirmed:
+                activate_if_onboarded(v.tenant)
+    if refusal:
+        raise VerificationError(refusal, v)
     return v
 
 

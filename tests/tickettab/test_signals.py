@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from tests.factories import TenantFactory
 from tests.tickettab.conftest import agent
@@ -53,3 +57,27 @@ def test_it_says_nothing_when_the_transaction_rolls_back(heard, contact) -> None
         )
         raise RuntimeError
     assert heard == []
+
+
+def test_it_stores_and_signals_a_code_found_expired(heard, contact, mailoutbox) -> None:
+    tenant = TenantFactory()
+    v = verification.send(tenant, contact, 1001, agent(tenant.pk), Verification.Method.EMAIL)
+    Verification.objects.filter(pk=v.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    with pytest.raises(verification.VerificationError, match="expired"):
+        verification.check_code(tenant, v.pk, "123456")
+    v.refresh_from_db()
+    # Recorded, not rolled back with the refusal: it counts as a failed attempt.
+    assert v.status == Verification.Status.EXPIRED and v.completed_at is not None
+    assert heard == [(Verification.Status.EXPIRED, True)]
+
+
+def test_it_stores_a_link_found_expired(heard, contact, mailoutbox) -> None:
+    tenant = TenantFactory()
+    v = verification.send(tenant, contact, 1001, agent(tenant.pk), Verification.Method.LINK)
+    token = re.search(r"/v/([\w-]+)/", mailoutbox[-1].body).group(1)
+    Verification.objects.filter(pk=v.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    with pytest.raises(verification.VerificationError, match="expired"):
+        verification.answer_link(token, confirmed=False)
+    v.refresh_from_db()
+    assert v.status == Verification.Status.EXPIRED  # a "No" too late is no denial
+    assert heard == [(Verification.Status.EXPIRED, True)]
