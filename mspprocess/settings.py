@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "integrations.okta_sandbox",
     "identity",
     "tickettab",
+    "alerts",
     "mspprocess.console",
 ]
 

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from alerts import urls as alert_urls
 from identity import urls as identity_urls
 from integrations import urls as integration_urls
 from mspprocess import views
@@ -18,6 +19,7 @@ workspace_urls = [
     *integration_urls.workspace_urls,
     *identity_urls.workspace_urls,
     *tab_urls.workspace_urls,
+    *alert_urls.workspace_urls,
 ]
 
 urlpatterns = [

@@ -120,3 +120,39 @@ class ProviderClientFactory(factory.django.DjangoModelFactory):
     tenant = factory.SelfAttribute("provider.tenant")
     halo_client_id = factory.Sequence(lambda n: 1000 + n)
     halo_client_name = factory.Sequence(lambda n: f"Halo client {n}")
+
+
+class AlertSettingsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "alerts.AlertSettings"
+        django_get_or_create = ("tenant",)
+
+    tenant = factory.SubFactory(TenantFactory)
+    security_contacts = factory.LazyFunction(lambda: ["security@acme-it.example"])
+
+
+class AlertFactory(factory.django.DjangoModelFactory):
+    """An alert as a denied secure link raises it (alerts/triggers.py)."""
+
+    class Meta:
+        model = "alerts.Alert"
+
+    tenant = factory.SubFactory(TenantFactory)
+    kind = "denial"
+    halo_user_id = 201
+    contact_name = "Jane Doe"
+    client_name = "Kestrel Logistics"
+    ticket_id = 1001
+    technician = "Priya Shah"
+    method = Verification.Method.LINK
+    destination = "j•••••••@e••••••.com"
+    happened_at = factory.LazyFunction(timezone.now)
+
+
+class AlertDeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "alerts.AlertDelivery"
+
+    alert = factory.SubFactory(AlertFactory)
+    tenant = factory.SelfAttribute("alert.tenant")
+    channel = "email"

@@ -66,6 +66,9 @@ class AuditEvent(models.Model):
         MEMBERSHIP_REMOVED = "membership.removed", "Member removed"
         INVITATION_SENT = "invitation.sent", "Invitation sent"
         SETTINGS_CHANGED = "settings.changed", "Verification settings changed"
+        # Alerts on impersonation attempts (alerts/services.py).
+        ALERT_SETTINGS_CHANGED = "alerts.settings_changed", "Alert settings changed"
+        ALERT_ACKNOWLEDGED = "alerts.acknowledged", "Alert acknowledged"
 
     # CASCADE, not SET_NULL: an event without its tenant would be a trail nobody can
     # read or filter. Not PROTECT either: when a customer leaves, their data (this
