@@ -4,9 +4,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
+from alerts.models import AlertSettings
 from integrations.models import HaloConnection
 from integrations.sandbox import services as sandbox
-from mspprocess.console.management.commands.demo import DEMO_PASSWORD
+from mspprocess.console.management.commands.demo import DEMO_PASSWORD, DEMO_SECURITY_CONTACT
+from mspprocess.core.audit import AuditEvent
 from mspprocess.core.models import Membership, Tenant
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +33,9 @@ def test_it_seeds_the_demo_and_can_run_twice(settings, capsys) -> None:
     assert User.objects.get(username="acme-tech").check_password(DEMO_PASSWORD)
     out = capsys.readouterr().out
     assert "/t/acme/integration/" in out
+    # A denial in the demo alerts someone: Acme's security contact, set once.
+    assert AlertSettings.objects.get(tenant=acme).security_contacts == [DEMO_SECURITY_CONTACT]
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.ALERT_SETTINGS_CHANGED).count() == 1
 
     # Connected to the sandbox, whose custom tab points at acme's tab.
     conn = HaloConnection.objects.get(tenant=acme)

@@ -15,6 +15,7 @@ from mspprocess.core.models import Membership, Tenant
 
 # Development-only password shared by every demo login; printed by `make run`.
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - a published demo credential, DEBUG only
+DEMO_SECURITY_CONTACT = "security@acme-it.example.com"
 
 
 def ensure_user(username: str, *, email: str, **flags: Any) -> User:
@@ -124,6 +125,19 @@ def connect_identity_providers(tenant: Tenant) -> list[str]:
     ]
 
 
+def alert_the_demo_security_contact(tenant: Tenant) -> list[str]:
+    """Acme's security contact, so that a denial in the demo sends its alert email (to
+    the sandbox's inbox when HALO_SANDBOX is on); an admin's own choice is kept."""
+    from alerts import services
+    from alerts.models import AlertSettings
+
+    prefs = AlertSettings.for_tenant(tenant)
+    if not prefs.security_contacts:
+        services.save_settings(prefs, {"security_contacts": [DEMO_SECURITY_CONTACT]})
+    url = f"{settings.PUBLIC_BASE_URL}/t/{tenant.slug}/alerts/"
+    return [f"  Alerts (a denial or a lockout):                 {url}"]
+
+
 class Command(BaseCommand):
     help = "Create the demo logins and the demo tenant `acme` (DEBUG only; idempotent)."
 
@@ -161,6 +175,7 @@ class Command(BaseCommand):
             sandbox_lines = []
             if settings.HALO_SANDBOX:
                 sandbox_lines = connect_to_sandbox(acme) + connect_identity_providers(acme)
+            sandbox_lines += alert_the_demo_security_contact(acme)
 
         base = settings.PUBLIC_BASE_URL
         lines = [
