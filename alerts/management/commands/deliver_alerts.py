@@ -12,41 +12,19 @@ doubling to 30 s) until the database answers again.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.db import (
-    DatabaseError,
-    InterfaceError,
-    OperationalError,
-    close_old_connections,
-    connections,
-)
+from django.db import close_old_connections
 from django.db.models import Count, Min
 
 from alerts import delivery, triggers
 from alerts.models import AlertDelivery
+from mspprocess.workers import DATABASE_ERRORS, drop_connections, pause_after, summary
 
 logger = logging.getLogger("alerts.worker")
-
-FIRST_PAUSE = 1.0
-MAX_PAUSE = 30.0
-DATABASE_ERRORS = (OperationalError, InterfaceError)
-
-
-def pause_after(failures: int) -> float:
-    """Seconds to wait after `failures` failed passes in a row: bounded doubling."""
-    return min(MAX_PAUSE, FIRST_PAUSE * 2 ** max(failures - 1, 0))
-
-
-def drop_connections() -> None:
-    """Close every connection so the next query opens a fresh one."""
-    for conn in connections.all(initialized_only=True):
-        with contextlib.suppress(DatabaseError):
-            conn.close()
 
 
 def one_pass() -> dict[str, int]:
@@ -56,10 +34,6 @@ def one_pass() -> dict[str, int]:
     for outcome, n in delivery.deliver_due().items():
         counts[outcome] = counts.get(outcome, 0) + n
     return counts
-
-
-def summary(counts: dict[str, int]) -> str:
-    return ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
 
 
 class Command(BaseCommand):

@@ -14,50 +14,23 @@ shows, so a worker that stopped is visible.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.db import (
-    DatabaseError,
-    InterfaceError,
-    OperationalError,
-    close_old_connections,
-    connections,
-)
+from django.db import close_old_connections
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
+from mspprocess.workers import DATABASE_ERRORS, drop_connections, pause_after, summary
 from tickettab import heartbeat, outbox
 from tickettab.models import Note
 
 logger = logging.getLogger("tickettab.outbox.worker")
 
-FIRST_PAUSE = 1.0
-MAX_PAUSE = 30.0
 # A long pass (a slow Halo, many notes) still beats, at most this often.
 BEAT_EVERY = 5.0
-DATABASE_ERRORS = (OperationalError, InterfaceError)
-
-
-def pause_after(failures: int) -> float:
-    """Seconds to wait after `failures` failed passes in a row: bounded doubling."""
-    return min(MAX_PAUSE, FIRST_PAUSE * 2 ** max(failures - 1, 0))
-
-
-def drop_connections() -> None:
-    """Close every database connection so the next query opens a fresh one; a
-    connection to a server that restarted is dead even once the server is back."""
-    for conn in connections.all(initialized_only=True):
-        # A broken one may complain while closing: closing is all we wanted.
-        with contextlib.suppress(DatabaseError):
-            conn.close()
-
-
-def summary(counts: dict[str, int]) -> str:
-    return ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
 
 
 class Command(BaseCommand):
